@@ -1,0 +1,61 @@
+"""Alembic environment: the URL comes from open311's settings (or the caller's config)."""
+
+from __future__ import annotations
+
+from alembic import context
+from geoalchemy2 import alembic_helpers
+
+from open311.config import load_settings
+from open311.db import make_engine
+from open311.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    url = config.attributes.get("url")
+    if url:
+        return url
+    from open311.provision import database_url
+
+    return database_url(load_settings())
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave PostGIS's own tables (spatial_ref_sys, tiger, topology) out of autogenerate."""
+    if type_ == "table" and reflected and compare_to is None and name not in target_metadata.tables:
+        return False
+    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
+
+
+def run_migrations_online() -> None:
+    """Run the migrations on a live connection."""
+    connectable = config.attributes.get("connection")
+    if connectable is not None:
+        _configure_and_run(connectable)
+        return
+    engine = make_engine(_url())
+    try:
+        with engine.connect() as connection:
+            _configure_and_run(connection)
+    finally:
+        engine.dispose()
+
+
+def _configure_and_run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        include_object=include_object,
+        process_revision_directives=alembic_helpers.writer,
+        render_item=alembic_helpers.render_item,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("open311 migrations run online only: use `open311 db upgrade`.")
+run_migrations_online()

@@ -1,0 +1,88 @@
+"""Every failure under the API prefix becomes the standard's ``errors`` list, JSON or XML."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..errors import Open311Error
+from ..formats import FORMATS, format_from_path
+from .rendering import respond
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/open311/"
+
+
+def request_format() -> str:
+    """The format the current URL asks for (XML, the required one, when it names no known one)."""
+    fmt = (request.view_args or {}).get("fmt")
+    return fmt if fmt in FORMATS else format_from_path(request.path)
+
+
+def error_response(status: int, descriptions: Iterable[str], headers: dict | None = None) -> Response:
+    """The ``errors`` document with one ``error`` per description."""
+    payload = [{"code": status, "description": text} for text in descriptions]
+    return respond(request_format(), "errors", payload, status=status, headers=headers)
+
+
+def _validation_messages(messages: dict, prefix: str = "") -> list[str]:
+    """Flatten webargs/marshmallow messages into "field: problem" lines."""
+    lines: list[str] = []
+    for key, value in messages.items():
+        name = key if key not in {"query", "form", "json", "files", "view_args", "_schema"} else ""
+        label = f"{prefix}{name}" if name else prefix.rstrip(".")
+        if isinstance(value, dict):
+            lines.extend(_validation_messages(value, f"{label}." if label else ""))
+        else:
+            for text in value if isinstance(value, list) else [value]:
+                lines.append(f"{label}: {text}" if label else str(text))
+    return lines
+
+
+def _unknown_path_description() -> str:
+    last = request.path.rstrip("/").rsplit("/", 1)[-1]
+    if "." in last:
+        suffix = last.rsplit(".", 1)[1]
+        if suffix.lower() not in FORMATS:
+            return f"Format '{suffix}' is not supported: use .xml or .json."
+    elif request.path.startswith(API_PREFIX):
+        return f"{request.path} needs a format suffix: .xml or .json."
+    return f"No resource at {request.path}."
+
+
+def http_error_response(error: HTTPException) -> Response:
+    """Render a werkzeug HTTP error (routing, method, validation, crash) as ``errors``."""
+    status = error.code or 500
+    headers: dict = {}
+    data = getattr(error, "data", None) or {}
+    if status == 404 and not request.view_args:
+        descriptions = [_unknown_path_description()]
+    elif status == 405:
+        descriptions = [f"Method {request.method} is not allowed on {request.path}."]
+        headers["Allow"] = ", ".join(sorted(error.valid_methods or []))
+    elif "messages" in data:
+        descriptions = _validation_messages(data["messages"]) or ["The request is invalid."]
+    elif status >= 500:
+        descriptions = ["The server failed to process the request; the error has been logged."]
+    else:
+        descriptions = [error.description or error.name]
+    return error_response(status, descriptions, headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Domain errors and crashes render as ``errors``; HTTP errors are handled by the Api."""
+
+    @app.errorhandler(Open311Error)
+    def _domain_error(error: Open311Error) -> Response:
+        return error_response(error.status, [error.description])
+
+    @app.errorhandler(Exception)
+    def _crash(error: Exception) -> Response:
+        if isinstance(error, HTTPException):
+            return http_error_response(error)
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return http_error_response(InternalServerError())

@@ -1,0 +1,224 @@
+"""``open311 ...`` commands: the database, city loading and the server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from .cluster import Cluster, ClusterError
+from .config import ConfigError, load_settings
+
+DEMO_CITY = Path(__file__).resolve().parent / "cities" / "paris" / "city.yaml"
+
+
+def _settings() -> dict:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _cluster(settings: dict) -> Cluster:
+    return Cluster(Path(settings["VAR_DIR"]), settings["DB_PORT"])
+
+
+def _url(settings: dict) -> str:
+    from .provision import database_url
+
+    try:
+        return database_url(settings)
+    except ClusterError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def main() -> None:
+    """An Open311 GeoReport v2 server routing every report by geography."""
+
+
+@main.group()
+def db() -> None:
+    """The database: private cluster, creation and migrations."""
+
+
+@db.command("up")
+@click.option("--database", help="Database name in the private cluster (default: open311).")
+def db_up(database: str | None) -> None:
+    """Start the private cluster when no DATABASE_URL is set, create the database and migrate it."""
+    from .provision import ensure_database, upgrade
+
+    settings = _settings()
+    if not settings["DATABASE_URL"]:
+        cluster = _cluster(settings)
+        try:
+            if cluster.ensure_running():
+                click.echo(f"Started the private PostGIS cluster in {cluster.data_dir} on port {cluster.port}.")
+        except ClusterError as exc:
+            raise click.ClickException(str(exc)) from exc
+        url = cluster.url(database) if database else cluster.url()
+    else:
+        url = settings["DATABASE_URL"]
+    if ensure_database(url):
+        click.echo("Created the database.")
+    upgrade(url)
+    click.echo("The database is at the latest migration.")
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the private cluster."""
+    settings = _settings()
+    cluster = _cluster(settings)
+    if cluster.running():
+        cluster.stop()
+        click.echo("Stopped the private PostGIS cluster.")
+
+
+@db.command("url")
+def db_url() -> None:
+    """Print the database URL the server uses."""
+    click.echo(_url(_settings()))
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Run the migrations up to REVISION."""
+    from .provision import upgrade
+
+    upgrade(_url(_settings()), revision)
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Run the migrations down to REVISION (``base`` empties the database)."""
+    from .provision import downgrade
+
+    downgrade(_url(_settings()), revision)
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
+    from .provision import alembic_config
+
+    command.revision(alembic_config(_url(_settings())), message=message, autogenerate=True)
+
+
+@main.command("load-city")
+@click.argument("city_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_city_command(city_file: Path) -> None:
+    """Load or update a city (jurisdiction, areas, departments, services, routing) from CITY_FILE."""
+    from .logic.city_loader import load_city
+
+    _load(city_file, load_city)
+
+
+@main.command("load-demo")
+@click.option("--if-empty", is_flag=True, help="Only when no jurisdiction is loaded yet.")
+def load_demo(if_empty: bool) -> None:
+    """Load the Paris demo city shipped with the server."""
+    from .logic.city_loader import load_city
+
+    if if_empty:
+        from sqlalchemy import select
+
+        from .db import make_engine
+        from .models import Jurisdiction
+
+        engine = make_engine(_url(_settings()))
+        with engine.connect() as conn:
+            loaded = conn.execute(select(Jurisdiction.id).limit(1)).first()
+        engine.dispose()
+        if loaded:
+            click.echo("A city is already loaded; the demo is not loaded again.")
+            return
+    _load(DEMO_CITY, load_city)
+
+
+def _load(city_file: Path, load_city) -> None:
+    from sqlalchemy.orm import Session
+
+    from .db import make_engine
+    from .errors import CityFileError
+
+    engine = make_engine(_url(_settings()))
+    try:
+        with Session(engine) as session:
+            summary = load_city(session, city_file, progress=lambda msg: click.echo(msg, err=True))
+            session.commit()
+    except CityFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        engine.dispose()
+    click.echo(summary)
+
+
+@main.command("serve")
+@click.option("--host", help="Listen address (default OPEN311_HOST, 127.0.0.1).")
+@click.option("--port", type=int, help="Listen port (default OPEN311_PORT, 5000).")
+@click.option("--workers", type=int, help="Worker processes (default OPEN311_WORKERS).")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the API with gunicorn."""
+    settings = _settings()
+    _url(settings)  # fail here, not in every worker, when there is no database
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
+    if not gunicorn:
+        raise click.ClickException("gunicorn is not installed in this environment.")
+    var_dir = Path(settings["VAR_DIR"])
+    var_dir.mkdir(parents=True, exist_ok=True)
+    bind = f"{host or settings['HOST']}:{port or settings['PORT']}"
+    click.echo(f"Serving the Open311 API on http://{bind}/open311/v2/ (docs at http://{bind}/docs)")
+    os.execv(  # noqa: S606 (replace this process with gunicorn)
+        gunicorn,
+        [
+            "gunicorn",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers or settings["WORKERS"]),
+            "--pid",
+            str(var_dir / "gunicorn.pid"),
+            "--access-logfile",
+            "-",
+            "open311:create_app()",
+        ],
+    )
+
+
+@main.command("stop")
+def stop() -> None:
+    """Stop the server started by ``open311 serve`` and the private cluster."""
+    import signal
+
+    settings = _settings()
+    pidfile = Path(settings["VAR_DIR"]) / "gunicorn.pid"
+    if pidfile.exists():
+        try:
+            os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
+            click.echo("Stopped the server.")
+        except (ProcessLookupError, ValueError):
+            pass
+        pidfile.unlink(missing_ok=True)
+    cluster = _cluster(settings)
+    if cluster.running():
+        cluster.stop()
+        click.echo("Stopped the private PostGIS cluster.")
+
+
+@main.command("openapi")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path), default="openapi.yaml")
+def openapi(output: Path) -> None:
+    """Write the OpenAPI document generated from the code to OUTPUT."""
+    from .openapi_doc import openapi_yaml
+
+    output.write_text(openapi_yaml())
+    click.echo(f"Wrote {output}")

@@ -1,0 +1,104 @@
+"""Settings: defaults in code, overridden by ``OPEN311_*`` environment variables.
+
+Every setting is listed once in :data:`SETTINGS`; the README's table is this list.
+A bad value stops the start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A setting has a value the server cannot use."""
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError("must be a positive integer")
+    return number
+
+
+def _boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _text(value: str) -> str:
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented setting: its Flask config key, parser, default and meaning."""
+
+    key: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        """The environment variable that overrides this setting."""
+        return f"OPEN311_{self.key}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        _text,
+        None,
+        "SQLAlchemy URL of the PostGIS database. Plain DATABASE_URL is read too. "
+        "Unset: the private cluster under ./var/ started by `open311 db up`.",
+    ),
+    Setting("VAR_DIR", _text, "var", "Where the private cluster and run files live."),
+    Setting("DB_PORT", _positive_int, 54311, "TCP port of the private cluster (127.0.0.1 only)."),
+    Setting("HOST", _text, "127.0.0.1", "Address `open311 serve` listens on."),
+    Setting("PORT", _positive_int, 5000, "Port `open311 serve` listens on."),
+    Setting("WORKERS", _positive_int, 2, "gunicorn worker processes for `open311 serve`."),
+    Setting(
+        "DEFAULT_JURISDICTION",
+        _text,
+        None,
+        "Extension: jurisdiction_id used when a client sends none and several are hosted.",
+    ),
+    Setting(
+        "BASE_URL",
+        _text,
+        None,
+        "Public URL of the API root as advertised by discovery (default: from the request).",
+    ),
+    Setting("ENDPOINT_TYPE", _text, "production", "Discovery endpoint type: production or test."),
+    Setting("LOG_LEVEL", _text, "INFO", "Python logging level."),
+    Setting("SQL_ECHO", _boolean, False, "Log every SQL statement."),
+)
+
+
+def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Return the settings from the defaults and the environment; raise ConfigError on a bad value."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        if raw is None and setting.key == "DATABASE_URL":
+            raw = environ.get("DATABASE_URL")
+        if raw is None or raw == "":
+            values[setting.key] = setting.default
+            continue
+        try:
+            values[setting.key] = setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{setting.env}={raw!r}: {exc}") from exc
+    if values["ENDPOINT_TYPE"] not in {"production", "test"}:
+        raise ConfigError("OPEN311_ENDPOINT_TYPE must be production or test")
+    values["VAR_DIR"] = str(Path(values["VAR_DIR"]).resolve())
+    return values

@@ -1,0 +1,39 @@
+"""Domain exceptions that carry their HTTP status and a description safe to show a client.
+
+Nothing here knows about Flask: the API layer renders these as the standard's ``errors`` list.
+"""
+
+from __future__ import annotations
+
+
+class Open311Error(Exception):
+    """A failure the client caused or must be told about, with its HTTP status."""
+
+    status = 400
+
+    def __init__(self, description: str, *, code: int | None = None):
+        super().__init__(description)
+        self.description = description
+        self.code = code if code is not None else self.status
+
+
+class BadRequest(Open311Error):
+    """400: the request cannot be fulfilled as sent."""
+
+    status = 400
+
+
+class Forbidden(Open311Error):
+    """403: missing or invalid api_key."""
+
+    status = 403
+
+
+class NotFound(Open311Error):
+    """404: the named resource (jurisdiction, service, request, token) does not exist."""
+
+    status = 404
+
+
+class CityFileError(Exception):
+    """A city file cannot be loaded; the message names the file, the place and the problem."""

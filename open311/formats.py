@@ -1,0 +1,114 @@
+"""The two wire formats of GeoReport v2: one payload rendered as JSON or as XML.
+
+JSON follows the spec's "Spark convention": the XML root is dropped, a list stays a list.
+XML wraps the payload in the root element and names each list item by the singular of
+its container (``services`` -> ``service``, ``service_requests`` -> ``request``, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+FORMATS = ("json", "xml")
+
+MEDIA_TYPES = {
+    "json": "application/json; charset=utf-8",
+    "xml": "text/xml; charset=utf-8",
+}
+
+#: Element name of one item inside each list container.
+SINGULAR = {
+    "services": "service",
+    "attributes": "attribute",
+    "values": "value",
+    "service_requests": "request",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "service_request_updates": "request_update",
+    "notes": "note",
+    "media_urls": "media_url",
+    "candidates": "candidate",
+}
+
+XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
+
+# Characters XML 1.0 cannot carry at all, even escaped.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def format_datetime(value: datetime) -> str:
+    """W3C datetime with seconds and a time zone, as the standard requires."""
+    text = value.isoformat(timespec="seconds")
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _scalar_text(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def render_json(payload: Any) -> bytes:
+    """Encode a payload as UTF-8 JSON."""
+    return json.dumps(payload, ensure_ascii=False, default=_json_default, separators=(",", ":")).encode()
+
+
+def _xml_text(value: Any) -> str:
+    return _XML_ILLEGAL.sub("", _scalar_text(value)).translate(_XML_ESCAPES)
+
+
+def _xml_element(name: str, value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append(f"<{name}/>")
+    elif isinstance(value, dict):
+        out.append(f"<{name}>")
+        for key, child in value.items():
+            _xml_element(key, child, out)
+        out.append(f"</{name}>")
+    elif isinstance(value, (list, tuple)):
+        item = SINGULAR.get(name, "item")
+        out.append(f"<{name}>")
+        for child in value:
+            _xml_element(item, child, out)
+        out.append(f"</{name}>")
+    else:
+        out.append(f"<{name}>{_xml_text(value)}</{name}>")
+
+
+def render_xml(root: str, payload: Any) -> bytes:
+    """Encode a payload as an XML document whose root element is ``root``."""
+    out = [XML_DECLARATION]
+    _xml_element(root, payload, out)
+    return "".join(out).encode()
+
+
+def render(fmt: str, root: str, payload: Any) -> bytes:
+    """Encode ``payload`` in ``fmt`` ("json" or "xml"); ``root`` names the XML root element."""
+    if fmt == "json":
+        return render_json(payload)
+    return render_xml(root, payload)
+
+
+def format_from_path(path: str) -> str:
+    """The format a URL asks for: json for a ``.json`` suffix, xml for anything else (the required one)."""
+    return "json" if path.lower().endswith(".json") else "xml"

@@ -1,0 +1,1 @@
+"""The GeoReport rules as plain functions taking a Session; nothing here knows about HTTP."""

@@ -1,0 +1,67 @@
+"""Assignment of a point to areas (one per layer) and routing to the responsible department.
+
+Border rule: a point on the shared border of two areas of a layer is covered by both; it is
+assigned to the one whose ``code`` sorts first (text order), so the answer never varies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Area, AreaLayer, Department, Jurisdiction, RoutingRule, Service
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The areas holding a point (least specific layer first) and the department it goes to."""
+
+    areas: tuple[Area, ...]
+    department: Department | None
+
+
+def point(longitude: float, latitude: float):
+    """A PostGIS point in WGS84 (SRID 4326)."""
+    return func.ST_SetSRID(func.ST_MakePoint(longitude, latitude), 4326)
+
+
+def areas_at(session: Session, jurisdiction: Jurisdiction, longitude: float, latitude: float) -> list[Area]:
+    """In each layer of the jurisdiction, the area whose polygon covers the point (GiST index)."""
+    query = (
+        select(Area)
+        .join(AreaLayer, Area.layer_id == AreaLayer.id)
+        .where(AreaLayer.jurisdiction_id == jurisdiction.id, func.ST_Covers(Area.geom, point(longitude, latitude)))
+        .order_by(AreaLayer.rank, Area.code)
+        .distinct(AreaLayer.rank)
+    )
+    return list(session.scalars(query))
+
+
+def responsible_department(session: Session, service: Service, areas: list[Area]) -> Department | None:
+    """The rule of the most specific layer among ``areas``, else the service's default, else the jurisdiction's."""
+    if areas:
+        department_id = session.scalar(
+            select(RoutingRule.department_id)
+            .join(Area, RoutingRule.area_id == Area.id)
+            .join(AreaLayer, Area.layer_id == AreaLayer.id)
+            .where(RoutingRule.service_id == service.id, RoutingRule.area_id.in_([a.id for a in areas]))
+            .order_by(AreaLayer.rank.desc())
+            .limit(1)
+        )
+        if department_id is not None:
+            return session.get(Department, department_id)
+    if service.default_department_id is not None:
+        return session.get(Department, service.default_department_id)
+    jurisdiction = session.get(Jurisdiction, service.jurisdiction_id)
+    if jurisdiction.default_department_id is not None:
+        return session.get(Department, jurisdiction.default_department_id)
+    return None
+
+
+def assign(session: Session, service: Service, longitude: float, latitude: float) -> Assignment:
+    """Areas holding the point and the department responsible for ``service`` there."""
+    jurisdiction = session.get(Jurisdiction, service.jurisdiction_id)
+    areas = areas_at(session, jurisdiction, longitude, latitude)
+    return Assignment(tuple(areas), responsible_department(session, service, areas))

@@ -1,0 +1,68 @@
+"""Jurisdictions and their geography: layers of areas (borough, community district, ...)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+
+
+class Jurisdiction(Base):
+    """A city served by this server, named by its ``jurisdiction_id`` (e.g. ``paris.fr``)."""
+
+    __tablename__ = "jurisdiction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    contact: Mapped[str] = mapped_column(Text)
+    key_service: Mapped[str] = mapped_column(Text)
+    default_department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL", use_alter=True)
+    )
+    #: Last change of the catalogue or the discovery document (discovery ``changeset``).
+    changeset: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    layers: Mapped[list[AreaLayer]] = relationship(
+        back_populates="jurisdiction", order_by="AreaLayer.rank", cascade="all, delete-orphan"
+    )
+    default_department = relationship("Department", foreign_keys=[default_department_id], post_update=True)
+
+
+class AreaLayer(Base):
+    """One level of areas of a jurisdiction; a higher ``rank`` is more specific."""
+
+    __tablename__ = "area_layer"
+    __table_args__ = (UniqueConstraint("jurisdiction_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    rank: Mapped[int] = mapped_column(Integer)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship(back_populates="layers")
+    areas: Mapped[list[Area]] = relationship(back_populates="layer", cascade="all, delete-orphan")
+
+
+class Area(Base):
+    """One polygon of a layer (an arrondissement, a borough, a community district)."""
+
+    __tablename__ = "area"
+    __table_args__ = (
+        UniqueConstraint("layer_id", "code"),
+        Index("ix_area_geom", "geom", postgresql_using="gist"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    layer_id: Mapped[int] = mapped_column(ForeignKey("area_layer.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    geom: Mapped[WKBElement] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)
+
+    layer: Mapped[AreaLayer] = relationship(back_populates="areas")
