@@ -8,6 +8,7 @@ from geoalchemy2 import alembic_helpers
 from open311.config import load_settings
 from open311.db import make_engine
 from open311.models import Base
+from open311.provision import database_url, include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -17,16 +18,7 @@ def _url() -> str:
     url = config.attributes.get("url")
     if url:
         return url
-    from open311.provision import database_url
-
     return database_url(load_settings())
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    """Leave PostGIS's own tables (spatial_ref_sys, tiger, topology) out of autogenerate."""
-    if type_ == "table" and reflected and compare_to is None and name not in target_metadata.tables:
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def run_migrations_online() -> None:

@@ -44,6 +44,29 @@ def ensure_database(url: str) -> bool:
     return created
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave PostGIS's own tables (spatial_ref_sys, tiger, topology) out of autogenerate and drift checks."""
+    from geoalchemy2 import alembic_helpers
+
+    from .models import Base
+
+    if type_ == "table" and reflected and compare_to is None and name not in Base.metadata.tables:
+        return False
+    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
+
+
+def reset_schema(url: str) -> None:
+    """Drop everything in the public schema and enable PostGIS again (test databases only)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text("CREATE EXTENSION postgis"))
+    finally:
+        engine.dispose()
+
+
 def alembic_config(url: str) -> Config:
     """An Alembic configuration for ``url`` using the project's migrations."""
     config = Config()

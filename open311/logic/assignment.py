@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from ..models import Area, AreaLayer, Department, Jurisdiction, RoutingRule, Service
@@ -34,7 +35,7 @@ def areas_at(session: Session, jurisdiction: Jurisdiction, longitude: float, lat
         .join(AreaLayer, Area.layer_id == AreaLayer.id)
         .where(AreaLayer.jurisdiction_id == jurisdiction.id, func.ST_Covers(Area.geom, point(longitude, latitude)))
         .order_by(AreaLayer.rank, Area.code)
-        .distinct(AreaLayer.rank)
+        .ext(distinct_on(AreaLayer.rank))
     )
     return list(session.scalars(query))
 

@@ -1,0 +1,102 @@
+"""Fixtures: a real PostGIS test database built by the migrations, one savepoint per test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from open311 import create_app
+from open311.config import load_settings
+from open311.db import make_engine
+from open311.logic.city_loader import load_city
+from open311.provision import database_url, ensure_database, reset_schema, upgrade
+
+CITIES = Path(__file__).resolve().parent.parent / "open311" / "cities"
+PARIS = CITIES / "paris" / "city.yaml"
+NEW_YORK = CITIES / "new-york" / "city.yaml"
+
+
+def derived_url(suffix: str) -> str:
+    """A database beside the configured one (same server), named ``<name>_<suffix>``."""
+    explicit = os.environ.get("OPEN311_TEST_DATABASE_URL")
+    base = make_url(make_engine(explicit or database_url(load_settings())).url)
+    name = base.database if explicit and suffix == "test" else f"{base.database}_{suffix}"
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url_for_tests() -> str:
+    """The test database, emptied and migrated to head, with Paris and New York loaded."""
+    url = derived_url("test")
+    ensure_database(url)
+    reset_schema(url)
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_city(session, PARIS)
+        load_city(session, NEW_YORK)
+        session.commit()
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url_for_tests):
+    """One engine for the whole run."""
+    engine = make_engine(database_url_for_tests)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def connection(engine):
+    """A connection whose outer transaction is rolled back after the test."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture()
+def session(connection) -> Session:
+    """A session inside the test's transaction: its commits only release savepoints."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def base_app(database_url_for_tests):
+    """The application, configured for the test database."""
+    return create_app({"DATABASE_URL": database_url_for_tests, "TESTING": True, "PROPAGATE_EXCEPTIONS": False})
+
+
+@pytest.fixture()
+def app(base_app, connection):
+    """The application with its sessions bound to the test's transaction."""
+    database = base_app.extensions["open311.db"]
+    original = database.sessionmaker
+    database.sessionmaker = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    yield base_app
+    database.sessionmaker = original
+
+
+@pytest.fixture()
+def client(app):
+    """A test client of the application."""
+    return app.test_client()
+
+
+@pytest.fixture()
+def single_jurisdiction(session):
+    """Only Paris is hosted (New York removed inside the test's transaction)."""
+    from sqlalchemy import delete
+
+    from open311.models import Jurisdiction
+
+    session.execute(delete(Jurisdiction).where(Jurisdiction.jurisdiction_id != "paris.fr"))
+    session.flush()
+    return "paris.fr"
