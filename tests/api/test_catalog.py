@@ -110,12 +110,9 @@ def test_discovery_document(client):
     assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == ["text/xml", "application/json"]
 
 
-def test_discovery_url_follows_the_base_url_setting(app, client):
-    app.config["BASE_URL"] = "https://api.paris.example/open311/v2"
-    try:
-        discovery = client.get("/open311/v2/discovery.json?jurisdiction_id=paris.fr").get_json()
-    finally:
-        app.config["BASE_URL"] = None
+def test_discovery_url_follows_the_base_url_setting(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "BASE_URL", "https://api.paris.example/open311/v2")
+    discovery = client.get("/open311/v2/discovery.json?jurisdiction_id=paris.fr").get_json()
     assert discovery["endpoints"][0]["url"] == "https://api.paris.example/open311/v2"
 
 

@@ -36,12 +36,9 @@ def test_one_jurisdiction_makes_it_optional_but_checked(client, single_jurisdict
     assert client.get(f"/open311/v2/{path}?jurisdiction_id=nyc.gov").status_code == 404
 
 
-def test_a_default_jurisdiction_serves_clients_that_send_none(app, client):
-    app.config["DEFAULT_JURISDICTION"] = "nyc.gov"
-    try:
-        services = client.get("/open311/v2/services.json").get_json()
-    finally:
-        app.config["DEFAULT_JURISDICTION"] = None
+def test_a_default_jurisdiction_serves_clients_that_send_none(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "DEFAULT_JURISDICTION", "nyc.gov")
+    services = client.get("/open311/v2/services.json").get_json()
     assert services[0]["service_code"] == "pothole"
 
 
