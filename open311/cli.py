@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from .cluster import Cluster, ClusterError
 from .config import ConfigError, load_settings
 
 DEMO_CITY = Path(__file__).resolve().parent / "cities" / "paris" / "city.yaml"
+DEMO_HISTORY = DEMO_CITY.parent / "dansmarue_sidewalks_2023-11_2024-12.csv"
 
 
 def _settings() -> dict:
@@ -125,7 +127,7 @@ def load_city_command(city_file: Path) -> None:
 @main.command("load-demo")
 @click.option("--if-empty", is_flag=True, help="Only when no jurisdiction is loaded yet.")
 def load_demo(if_empty: bool) -> None:
-    """Load the Paris demo city shipped with the server."""
+    """Load the Paris demo city shipped with the server and its 6,003 real DansMaRue sidewalk reports."""
     from .logic.city_loader import load_city
 
     if if_empty:
@@ -142,6 +144,11 @@ def load_demo(if_empty: bool) -> None:
             click.echo("A city is already loaded; the demo is not loaded again.")
             return
     _load(DEMO_CITY, load_city)
+    from .logic.importer import import_requests
+
+    with _session() as session:
+        report = import_requests(session, _jurisdiction(session, "paris.fr"), DEMO_HISTORY, source_format="dansmarue")
+    click.echo(f"DansMaRue history: {report.summary()}")
 
 
 def _load(city_file: Path, load_city) -> None:
@@ -160,6 +167,109 @@ def _load(city_file: Path, load_city) -> None:
     finally:
         engine.dispose()
     click.echo(summary)
+
+
+@main.group()
+def keys() -> None:
+    """API keys of client applications."""
+
+
+@contextmanager
+def _session():
+    from sqlalchemy.orm import Session
+
+    from .db import make_engine
+
+    engine = make_engine(_url(_settings()))
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _jurisdiction(session, jurisdiction_id: str | None):
+    from .errors import Open311Error
+    from .logic.jurisdictions import resolve_jurisdiction
+
+    try:
+        return resolve_jurisdiction(session, jurisdiction_id)
+    except Open311Error as exc:
+        raise click.ClickException(exc.description) from exc
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="Who the key is for (an application).")
+@click.option("--jurisdiction", "jurisdiction_id", help="Limit the key to this jurisdiction_id (default: all).")
+def keys_create(name: str, jurisdiction_id: str | None) -> None:
+    """Create a key and print it once (only its hash is kept)."""
+    from .logic.api_keys import create_key
+
+    with _session() as session:
+        jurisdiction = _jurisdiction(session, jurisdiction_id) if jurisdiction_id else None
+        row, key = create_key(session, name, jurisdiction)
+        session.commit()
+        scope = jurisdiction_id or "every jurisdiction"
+        click.echo(f"API key {row.id} for {name} ({scope}); keep it, it is not shown again:", err=True)
+        click.echo(key)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List the keys (never the keys themselves)."""
+    from .logic.api_keys import list_keys
+    from .models import Jurisdiction
+
+    with _session() as session:
+        for row in list_keys(session):
+            scope = session.get(Jurisdiction, row.jurisdiction_id).jurisdiction_id if row.jurisdiction_id else "*"
+            state = f"revoked {row.revoked:%Y-%m-%d}" if row.revoked else "active"
+            click.echo(f"{row.id}\t{row.prefix}…\t{row.name}\t{scope}\tcreated {row.created:%Y-%m-%d}\t{state}")
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=int)
+def keys_revoke(key_id: int) -> None:
+    """Revoke the key KEY_ID (see keys list)."""
+    from .errors import Open311Error
+    from .logic.api_keys import revoke_key
+
+    with _session() as session:
+        try:
+            row = revoke_key(session, key_id)
+        except Open311Error as exc:
+            raise click.ClickException(exc.description) from exc
+        session.commit()
+        click.echo(f"Revoked key {row.id} ({row.name}).")
+
+
+@main.command("import-requests")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "source_format", type=click.Choice(["dansmarue", "csv"]), default="csv", show_default=True)
+@click.option("--jurisdiction", "jurisdiction_id", help="Target jurisdiction_id (needed when several are hosted).")
+@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN", help="csv: read FIELD from COLUMN.")
+@click.option("--delimiter", default=",", show_default=True)
+def import_requests_command(
+    csv_file: Path, source_format: str, jurisdiction_id: str | None, columns, delimiter
+) -> None:
+    """Import historical requests from CSV_FILE (DansMaRue export or generic CSV); reruns skip what is there."""
+    from .logic.importer import GENERIC_COLUMNS, import_requests
+
+    mapping = {}
+    for item in columns:
+        name, _, column = item.partition("=")
+        if name not in GENERIC_COLUMNS or not column:
+            raise click.BadParameter(f"{item}: expected FIELD=COLUMN with FIELD one of {', '.join(GENERIC_COLUMNS)}")
+        mapping[name] = column
+    with _session() as session:
+        jurisdiction = _jurisdiction(session, jurisdiction_id)
+        report = import_requests(
+            session, jurisdiction, csv_file, source_format=source_format, columns=mapping, delimiter=delimiter,
+            progress=lambda message: click.echo(message, err=True),
+        )  # fmt: skip
+    for line, reason in report.refused:
+        click.echo(f"{csv_file}: line {line}: refused: {reason}", err=True)
+    click.echo(report.summary())
 
 
 @main.command("serve")

@@ -78,6 +78,8 @@ SETTINGS: tuple[Setting, ...] = (
         "Public URL of the API root as advertised by discovery (default: from the request).",
     ),
     Setting("ENDPOINT_TYPE", _text, "production", "Discovery endpoint type: production or test."),
+    Setting("MEDIA_DIR", _text, None, "Extension: where uploaded photos are kept (default: VAR_DIR/media)."),
+    Setting("MEDIA_MAX_BYTES", _positive_int, 10 * 1024 * 1024, "Extension: largest photo accepted, in bytes."),
     Setting("LOG_LEVEL", _text, "INFO", "Python logging level."),
     Setting("SQL_ECHO", _boolean, False, "Log every SQL statement."),
 )
@@ -101,4 +103,5 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
     if values["ENDPOINT_TYPE"] not in {"production", "test"}:
         raise ConfigError("OPEN311_ENDPOINT_TYPE must be production or test")
     values["VAR_DIR"] = str(Path(values["VAR_DIR"]).resolve())
+    values["MEDIA_DIR"] = str(Path(values["MEDIA_DIR"] or Path(values["VAR_DIR"]) / "media").resolve())
     return values

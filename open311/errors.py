@@ -11,10 +11,11 @@ class Open311Error(Exception):
 
     status = 400
 
-    def __init__(self, description: str, *, code: int | None = None):
+    def __init__(self, description: str, *more: str):
         super().__init__(description)
         self.description = description
-        self.code = code if code is not None else self.status
+        #: One line per problem; each becomes an ``error`` of the response.
+        self.descriptions = [description, *more]
 
 
 class BadRequest(Open311Error):

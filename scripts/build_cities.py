@@ -330,7 +330,7 @@ def build_paris(shared: Path) -> None:
             "name": "Ville de Paris",
             "time_zone": "Europe/Paris",
             "contact": "Demo server of the open311 project. For help: the project's README.",
-            "key_service": "API keys are issued by the operator of this server: open311 keys create --name APP",
+            "key_service": "API keys are issued by the operator of this server (open311 keys create --name APP).",
             "default_department": "3975",
         },
         "layers": [

@@ -100,3 +100,29 @@ def single_jurisdiction(session):
     session.execute(delete(Jurisdiction).where(Jurisdiction.jurisdiction_id != "paris.fr"))
     session.flush()
     return "paris.fr"
+
+
+@pytest.fixture()
+def api_key(session) -> str:
+    """A client key valid for every jurisdiction."""
+    from open311.logic.api_keys import create_key
+
+    _row, key = create_key(session, "test app")
+    session.flush()
+    return key
+
+
+@pytest.fixture()
+def submit(client, api_key):
+    """POST requests.{fmt} with the test key and Paris unless told otherwise; returns the response."""
+
+    def post(fmt="json", **fields):
+        data = {"api_key": api_key, "jurisdiction_id": "paris.fr", **fields}
+        data = {key: value for key, value in data.items() if value is not None}
+        return client.post(f"/open311/v2/requests.{fmt}", data=data)
+
+    return post
+
+
+EIFFEL_TOWER = {"lat": "48.8584", "long": "2.2945"}
+POTHOLE = {"service_code": "5201", "attribute[TAILLE]": "grand", **EIFFEL_TOWER}

@@ -10,7 +10,7 @@ from ..logic.catalog import list_services, service_definition
 from ..logic.discovery import discovery_document
 from ..logic.jurisdictions import resolve_jurisdiction
 from .args import JurisdictionArgs
-from .blueprint import FORMAT_PARAMETER, geo_report
+from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .rendering import respond
 from .schemas import DiscoverySchema, ServiceDefinitionSchema, ServiceSchema
 
@@ -27,6 +27,7 @@ class Discovery(MethodView):
     """Service Discovery."""
 
     @geo_report.arguments(JurisdictionArgs, location="query")
+    @also_xml(200)
     @geo_report.response(200, DiscoverySchema)
     def get(self, args, fmt):
         """Discovery: contact, key service, endpoints and formats."""
@@ -41,6 +42,7 @@ class Services(MethodView):
     """GET Service List."""
 
     @geo_report.arguments(JurisdictionArgs, location="query")
+    @also_xml(200)
     @geo_report.response(200, ServiceSchema(many=True))
     def get(self, args, fmt):
         """The service request types of the jurisdiction and their service codes."""
@@ -52,6 +54,7 @@ class ServiceDefinition(MethodView):
     """GET Service Definition."""
 
     @geo_report.arguments(JurisdictionArgs, location="query")
+    @also_xml(200)
     @geo_report.response(200, ServiceDefinitionSchema)
     def get(self, args, service_code, fmt):
         """The attributes of one service (an empty list when it has none)."""

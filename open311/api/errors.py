@@ -78,7 +78,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Open311Error)
     def _domain_error(error: Open311Error) -> Response:
-        return error_response(error.status, [error.description])
+        return error_response(error.status, error.descriptions)
 
     @app.errorhandler(Exception)
     def _crash(error: Exception) -> Response:

@@ -76,3 +76,60 @@ class DiscoverySchema(Schema):
     contact = fields.String(required=True)
     key_service = fields.String(required=True)
     endpoints = fields.List(fields.Nested(EndpointSchema), required=True)
+
+
+class AreaRefSchema(Schema):
+    """Extension: one area holding a request."""
+
+    layer = fields.String()
+    code = fields.String()
+    name = fields.String()
+
+
+class ExtendedAttributesSchema(Schema):
+    """Extension: returned with ``extensions=true`` only."""
+
+    detailed_status = fields.String()
+    department_code = fields.String(allow_none=True)
+    areas = fields.List(fields.Nested(AreaRefSchema))
+    channel = fields.String(allow_none=True)
+    attributes = fields.Dict()
+
+
+class ServiceRequestSchema(Schema):
+    """One ``request`` of GET requests and GET requests/{id}. Personal data is never returned."""
+
+    service_request_id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["open", "closed"]})
+    status_notes = fields.String(allow_none=True)
+    service_name = fields.String(required=True)
+    service_code = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    agency_responsible = fields.String(allow_none=True)
+    service_notice = fields.String(allow_none=True)
+    requested_datetime = fields.String(required=True, metadata={"format": "date-time"})
+    updated_datetime = fields.String(required=True, metadata={"format": "date-time"})
+    expected_datetime = fields.String(allow_none=True, metadata={"format": "date-time"})
+    address = fields.String(allow_none=True)
+    address_id = fields.String(allow_none=True)
+    zipcode = fields.String(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    long = fields.Float(allow_none=True)
+    media_url = fields.String(allow_none=True)
+    extended_attributes = fields.Nested(ExtendedAttributesSchema)
+
+
+class PostedRequestSchema(Schema):
+    """The one ``request`` of the POST response: an id (realtime), a token (batch) or neither (blackbox)."""
+
+    service_request_id = fields.String()
+    token = fields.String()
+    service_notice = fields.String(allow_none=True)
+    account_id = fields.String(allow_none=True)
+
+
+class TokenSchema(Schema):
+    """GET tokens/{token}."""
+
+    service_request_id = fields.String(allow_none=True)
+    token = fields.String(required=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -12,6 +13,13 @@ from ..errors import CityFileError
 from ..models.service import DATATYPES, LIST_DATATYPES, SERVICE_TYPES
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="must be 1 to 64 letters, digits, '_' or '-'")
+
+
+def _time_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"unknown time zone '{name}' (use an IANA name such as Europe/Paris)") from exc
 
 
 class _Strict(Schema):
@@ -24,10 +32,14 @@ class JurisdictionSection(_Strict):
 
     jurisdiction_id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9.-]{1,100}$"))
     name = fields.String(required=True)
-    time_zone = fields.String(required=True)
+    time_zone = fields.String(required=True, validate=_time_zone)
     contact = fields.String(required=True)
     key_service = fields.String(required=True)
     default_department = fields.String(load_default=None)
+    accept_outside = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Accept points outside every area, routed to the default departments."},
+    )
 
 
 class LayerSection(_Strict):
@@ -91,6 +103,8 @@ class ServiceSection(_Strict):
     keywords = fields.String(load_default=None)
     group = fields.String(load_default=None)
     department = fields.String(load_default=None)
+    service_notice = fields.String(load_default=None)
+    resolution_hours = fields.Integer(load_default=None, validate=validate.Range(min=1))
     attributes = fields.List(fields.Nested(AttributeSection), load_default=list)
 
     @validates_schema

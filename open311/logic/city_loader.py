@@ -52,7 +52,7 @@ def _upsert_jurisdiction(session: Session, section: dict) -> Jurisdiction:
     if jurisdiction is None:
         jurisdiction = Jurisdiction(jurisdiction_id=section["jurisdiction_id"])
         session.add(jurisdiction)
-    for key in ("name", "time_zone", "contact", "key_service"):
+    for key in ("name", "time_zone", "contact", "key_service", "accept_outside"):
         setattr(jurisdiction, key, section[key])
     jurisdiction.changeset = func.now()
     session.flush()
@@ -167,7 +167,7 @@ def _sync_services(
         if department is not None and department not in departments:
             raise city.error(("services", position, "department"), f"unknown department '{department}'")
         service = existing.get(code) or Service(jurisdiction_id=jurisdiction.id, service_code=code)
-        for key in ("service_name", "description", "type", "keywords", "group"):
+        for key in ("service_name", "description", "type", "keywords", "group", "service_notice", "resolution_hours"):
             setattr(service, key, section[key])
         service.position = position
         service.default_department_id = departments[department].id if department else None

@@ -1,12 +1,15 @@
 """Typed declarative models of the server's tables."""
 
+from .api_key import ApiKey
 from .base import Base
 from .department import Department
 from .jurisdiction import Area, AreaLayer, Jurisdiction
 from .routing import RoutingRule
 from .service import AttributeValue, Service, ServiceAttribute
+from .service_request import ServiceRequest, ServiceRequestArea, ServiceRequestContact
 
 __all__ = [
+    "ApiKey",
     "Area",
     "AreaLayer",
     "AttributeValue",
@@ -16,4 +19,7 @@ __all__ = [
     "RoutingRule",
     "Service",
     "ServiceAttribute",
+    "ServiceRequest",
+    "ServiceRequestArea",
+    "ServiceRequestContact",
 ]

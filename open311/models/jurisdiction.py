@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -25,6 +25,8 @@ class Jurisdiction(Base):
     default_department_id: Mapped[int | None] = mapped_column(
         ForeignKey("department.id", ondelete="SET NULL", use_alter=True)
     )
+    #: Accept points outside every area (routed to the default departments) instead of refusing them.
+    accept_outside: Mapped[bool] = mapped_column(Boolean, server_default=false())
     #: Last change of the catalogue or the discovery document (discovery ``changeset``).
     changeset: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

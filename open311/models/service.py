@@ -36,6 +36,10 @@ class Service(Base):
     #: Position in the service list (the order of the city file).
     position: Mapped[int] = mapped_column(Integer, default=0)
     default_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"))
+    #: Returned as ``service_notice`` with each new request of this service.
+    service_notice: Mapped[str | None] = mapped_column(Text)
+    #: Resolution target: ``expected_datetime`` is the request time plus this many hours.
+    resolution_hours: Mapped[int | None] = mapped_column(Integer)
 
     attributes: Mapped[list[ServiceAttribute]] = relationship(
         back_populates="service", order_by="ServiceAttribute.order", cascade="all, delete-orphan"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
+
 
 def test_crash_is_a_500_errors_document_without_trace(app, client, monkeypatch, caplog):
     def explode(*_args, **_kwargs):
@@ -48,3 +50,17 @@ def test_pages_outside_the_api_keep_flask_defaults(client):
     with client.get("/docs/assets/swagger-ui-bundle.js") as asset:
         assert asset.status_code == 200
         assert asset.mimetype == "text/javascript"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/open311/v2/services.json?jurisdiction_id=paris%00.fr",
+        "/open311/v2/services/52%0001.json?jurisdiction_id=paris.fr",
+        "/open311/v2/requests.xml?jurisdiction_id=paris.fr&service_code=%00",
+    ],
+)
+def test_nul_characters_are_a_400_not_a_crash(client, url):
+    reply = client.get(url)
+    assert reply.status_code == 400
+    assert b"must not contain NUL characters" in reply.data

@@ -54,3 +54,38 @@ def test_errors_reach_the_client_as_http_errors(base_url, fmt):
 def test_new_york_through_the_client(base_url):
     client = GeoReport(base_url, jurisdiction="nyc.gov")
     assert [s["service_code"] for s in client.get_service_list()][:2] == ["pothole", "streetlight"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_reads_requests_with_filters_and_one_request(base_url, session, fmt):
+    from datetime import timedelta
+
+    from ..factories import make_request
+
+    kept = make_request(session, age=timedelta(days=1))
+    make_request(session, age=timedelta(days=2), detailed_status="fixed")
+    make_request(session, service_code="3602", lon=2.3499, lat=48.8530)
+    client = GeoReport(base_url, jurisdiction="paris.fr", output_format=fmt)
+    listed = client.get_service_requests(service_code="5201", status="open")
+    if fmt == "xml" and isinstance(listed, dict):  # xmltodict gives a dict for a single <request>
+        listed = [listed]
+    assert str(kept.id) in [record["service_request_id"] for record in listed]
+    assert all(record["status"] == "open" and record["service_code"] == "5201" for record in listed)
+    by_id = client.get_service_requests(service_request_id=str(kept.id))
+    assert (by_id[0] if isinstance(by_id, list) else by_id)["service_request_id"] == str(kept.id)
+    one = client.get_service_request(str(kept.id))
+    assert one["service_request_id"] == str(kept.id) and one["service_name"].startswith("Trottoirs")
+    assert float(one["lat"]) == 48.8584
+
+
+def test_reads_with_dates(base_url, session):
+    from ..factories import make_request
+
+    kept = make_request(session)
+    client = GeoReport(base_url, jurisdiction="paris.fr")
+    day = kept.requested_datetime
+    listed = client.get_service_requests(
+        start_date=(day.replace(microsecond=0)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        end_date=(day.replace(microsecond=0).replace(second=59)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    assert str(kept.id) in [record["service_request_id"] for record in listed]

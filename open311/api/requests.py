@@ -1,0 +1,152 @@
+"""HTTP side of service requests: POST and GET requests, GET requests/{id}, GET tokens/{token}."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import current_app, request, url_for
+from flask.views import MethodView
+
+from ..db import get_session
+from ..logic.api_keys import authenticate
+from ..logic.request_search import RequestQuery, get_request, resolve_token, search_requests
+from ..logic.submission import Submission, submit_request
+from ..media import check_upload, store_upload
+from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs
+from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
+from .catalog import current_jurisdiction
+from .rendering import respond
+from .schemas import PostedRequestSchema, ServiceRequestSchema, TokenSchema
+
+ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
+
+PAGING_HEADERS = {
+    "X-Result-Count": {
+        "description": "Extension: how many requests match, over all pages.",
+        "schema": {"type": "integer"},
+    },
+    "X-Page": {"description": "Extension: this page's number.", "schema": {"type": "integer"}},
+    "X-Page-Size": {"description": "Extension: results per page.", "schema": {"type": "integer"}},
+    "X-Page-Count": {"description": "Extension: how many pages.", "schema": {"type": "integer"}},
+    "X-Snapshot": {"description": "Extension: the snapshot the pages are pinned to.", "schema": {"type": "integer"}},
+    "Link": {"description": "Extension: first, prev, next and last pages (RFC 8288).", "schema": {"type": "string"}},
+}
+
+
+def posted_attributes() -> dict[str, list[str]]:
+    """``attribute[CODE]=v``, ``attribute[CODE][]=v`` and repeated ``attribute[CODE]`` keys, by code."""
+    values: dict[str, list[str]] = {}
+    for key in request.form:
+        match = ATTRIBUTE_KEY.match(key)
+        if match:
+            values.setdefault(match.group(1), []).extend(request.form.getlist(key))
+    return values
+
+
+def _query(args: dict) -> RequestQuery:
+    return RequestQuery(
+        service_request_ids=args.get("service_request_id", []),
+        service_codes=args.get("service_code", []),
+        statuses=args.get("status", []),
+        start_date=args.get("start_date"),
+        end_date=args.get("end_date"),
+        updated_after=args.get("updated_after"),
+        updated_before=args.get("updated_before"),
+        bbox=args.get("bbox"),
+        lat=args.get("lat"),
+        long=args.get("long"),
+        radius=args.get("radius"),
+        agencies=args.get("agency_responsible", []),
+        areas=args.get("area", []),
+        detailed_statuses=args.get("detailed_status", []),
+        page=max(args["page"], 1),  # page=0 is page 1, as uReport does
+        page_size=args["page_size"],
+        snapshot=args.get("snapshot"),
+        extensions=args["extensions"],
+    )
+
+
+def _paging_headers(page) -> dict[str, str]:
+    headers = {
+        "X-Result-Count": str(page.total),
+        "X-Page": str(page.page),
+        "X-Page-Size": str(page.page_size),
+        "X-Page-Count": str(page.page_count),
+        "X-Snapshot": str(page.snapshot),
+    }
+    links = {"first": 1, "last": page.page_count}
+    if page.page > 1:
+        links["prev"] = min(page.page - 1, page.page_count)
+    if page.page < page.page_count:
+        links["next"] = page.page + 1
+    params = [(k, v) for k, v in request.args.items(multi=True) if k not in {"page", "snapshot"}]
+    headers["Link"] = ", ".join(
+        f'<{request.base_url}?{urlencode([*params, ("page", number), ("snapshot", page.snapshot)])}>; rel="{rel}"'
+        for rel, number in links.items()
+    )
+    return headers
+
+
+@geo_report.route("/requests.<fmt:fmt>", parameters=[FORMAT_PARAMETER])
+class Requests(MethodView):
+    """GET Service Requests and POST Service Request."""
+
+    @geo_report.arguments(RequestsArgs, location="query")
+    @also_xml(200)
+    @geo_report.response(200, ServiceRequestSchema(many=True), headers=PAGING_HEADERS)
+    def get(self, args, fmt):
+        """Requests matching the filters, newest first (default: the last 90 days, at most 1000)."""
+        jurisdiction = current_jurisdiction(args)
+        page = search_requests(get_session(), jurisdiction, _query(args))
+        return respond(fmt, "service_requests", page.records, headers=_paging_headers(page))
+
+    @geo_report.arguments(SubmissionArgs, location="form", content_type="application/x-www-form-urlencoded")
+    @also_xml(200)
+    @geo_report.response(200, PostedRequestSchema(many=True))
+    def post(self, args, fmt):
+        """Submit a request (api_key required). Multipart with a ``media`` image is accepted (Extension)."""
+        session = get_session()
+        jurisdiction = current_jurisdiction(args)
+        api_key = authenticate(session, args.get("api_key"), jurisdiction)
+        upload = None
+        media = request.files.get("media")
+        if media is not None and media.filename:
+            upload = check_upload(
+                media.read(current_app.config["MEDIA_MAX_BYTES"] + 1), current_app.config["MEDIA_MAX_BYTES"]
+            )
+            args["media_url"] = url_for("media.media_file", filename=upload.filename, _external=True)
+        fields = {name: args.get(name) for name in Submission.__dataclass_fields__ if name != "attributes"}
+        record = submit_request(session, jurisdiction, api_key, Submission(**fields, attributes=posted_attributes()))
+        if upload is not None:
+            store_upload(upload, Path(current_app.config["MEDIA_DIR"]))
+        session.commit()
+        return respond(fmt, "service_requests", [record])
+
+
+@geo_report.route("/requests/<service_request_id>.<fmt:fmt>", parameters=[FORMAT_PARAMETER])
+class RequestById(MethodView):
+    """GET Service Request."""
+
+    @geo_report.arguments(RequestArgs, location="query")
+    @also_xml(200)
+    @geo_report.response(200, ServiceRequestSchema(many=True))
+    def get(self, args, service_request_id, fmt):
+        """One request, as a list of one record."""
+        jurisdiction = current_jurisdiction(args)
+        record = get_request(get_session(), jurisdiction, service_request_id, extensions=args["extensions"])
+        return respond(fmt, "service_requests", [record])
+
+
+@geo_report.route("/tokens/<token>.<fmt:fmt>", parameters=[FORMAT_PARAMETER])
+class Token(MethodView):
+    """GET service_request_id from a token."""
+
+    @geo_report.arguments(TokenArgs, location="query")
+    @also_xml(200)
+    @geo_report.response(200, TokenSchema(many=True))
+    def get(self, args, token, fmt):
+        """The service_request_id a batch token stands for."""
+        jurisdiction = current_jurisdiction(args)
+        return respond(fmt, "service_requests", [resolve_token(get_session(), jurisdiction, token)])

@@ -1,0 +1,114 @@
+"""POST Service Request (spec §2.3): validation, assignment in PostGIS, routing, storage."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Point
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import BadRequest
+from ..models import ApiKey, Jurisdiction, ServiceRequest, ServiceRequestArea, ServiceRequestContact
+from .assignment import areas_at, responsible_department
+from .attributes import check_attributes
+from .catalog import find_service
+from .geocoding import geocode
+
+CONTACT_FIELDS = ("email", "first_name", "last_name", "phone", "device_id", "account_id")
+
+
+@dataclass
+class Submission:
+    """What a client posted, already typed (numbers are floats, empty values None)."""
+
+    service_code: str | None
+    lat: float | None = None
+    long: float | None = None
+    address_string: str | None = None
+    address_id: str | None = None
+    zipcode: str | None = None
+    description: str | None = None
+    media_url: str | None = None
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    device_id: str | None = None
+    account_id: str | None = None
+    attributes: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _location_problems(submission: Submission) -> list[str]:
+    has_lat, has_long = submission.lat is not None, submission.long is not None
+    if has_lat != has_long:
+        missing = "long" if has_lat else "lat"
+        return [f"{missing}: lat and long must both be sent"]
+    if not has_lat and not submission.address_string and not submission.address_id:
+        return ["A location is required: lat and long, address_string, or address_id"]
+    return []
+
+
+def submit_request(session: Session, jurisdiction: Jurisdiction, api_key: ApiKey, submission: Submission) -> dict:
+    """Store a new request and return the POST response record (id, token or neither, by service type).
+
+    Every problem is reported at once (400); nothing is stored when the request is refused.
+    """
+    if not submission.service_code:
+        raise BadRequest("service_code was not provided")
+    service = find_service(session, jurisdiction, submission.service_code)
+    values, problems = check_attributes(service, submission.attributes)
+    problems = _location_problems(submission) + problems
+    if problems:
+        raise BadRequest(*problems)
+
+    point = None
+    if submission.lat is not None:
+        point = (submission.long, submission.lat)
+    else:
+        point = geocode(submission.address_string, submission.address_id)
+    areas = areas_at(session, jurisdiction, *point) if point else []
+    if point and not areas and not jurisdiction.accept_outside:
+        raise BadRequest(
+            f"The location ({point[1]}, {point[0]}) is outside the jurisdiction {jurisdiction.jurisdiction_id}"
+        )
+    department = responsible_department(session, service, areas)
+
+    now = session.scalar(select(func.now()))
+    request = ServiceRequest(
+        jurisdiction_id=jurisdiction.id,
+        service_id=service.id,
+        department_id=department.id if department else None,
+        description=submission.description,
+        address=submission.address_string,
+        address_id=submission.address_id,
+        zipcode=submission.zipcode,
+        location=from_shape(Point(*point), srid=4326) if point else None,
+        media_url=submission.media_url,
+        attributes=values,
+        service_notice=service.service_notice,
+        requested_datetime=now,
+        updated_datetime=now,
+        expected_datetime=now + timedelta(hours=service.resolution_hours) if service.resolution_hours else None,
+        token=secrets.token_hex(16) if service.type == "batch" else None,
+        channel=api_key.name,
+        api_key_id=api_key.id,
+    )
+    request.areas = [ServiceRequestArea(layer_id=area.layer_id, area_id=area.id) for area in areas]
+    contact = {name: getattr(submission, name) for name in CONTACT_FIELDS}
+    if any(contact.values()):
+        request.contact = ServiceRequestContact(**contact)
+    session.add(request)
+    session.flush()
+
+    record: dict = {}
+    if service.type == "realtime":
+        record["service_request_id"] = str(request.id)
+    elif service.type == "batch":
+        record["token"] = request.token
+    record["service_notice"] = request.service_notice
+    record["account_id"] = submission.account_id
+    return record

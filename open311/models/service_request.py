@@ -1,0 +1,104 @@
+"""Service requests, the areas they fall in, and the submitter's contact data (never returned)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+
+#: Detailed statuses, each shown as ``open`` or ``closed`` in the standard's ``status``.
+OPEN_STATUSES = ("received", "investigating", "in_progress", "action_scheduled", "reopened")
+CLOSED_STATUSES = ("fixed", "closed", "duplicate", "not_responsible", "no_further_action", "cancelled")
+DETAILED_STATUSES = OPEN_STATUSES + CLOSED_STATUSES
+
+_CLOSED_SQL = ", ".join(f"'{s}'" for s in CLOSED_STATUSES)
+_ALL_SQL = ", ".join(f"'{s}'" for s in DETAILED_STATUSES)
+
+
+class ServiceRequest(Base):
+    """One report. ``service_request_id`` is the id as a string; ``status`` follows ``detailed_status``."""
+
+    __tablename__ = "service_request"
+    __table_args__ = (
+        CheckConstraint(f"detailed_status IN ({_ALL_SQL})", name="detailed_status"),
+        CheckConstraint("char_length(description) <= 4000", name="description_length"),
+        UniqueConstraint("jurisdiction_id", "external_id"),
+        Index("ix_service_request_recent", "jurisdiction_id", text("requested_datetime DESC"), text("id DESC")),
+        Index("ix_service_request_updated", "jurisdiction_id", "updated_datetime"),
+        Index("ix_service_request_service", "service_id", text("requested_datetime DESC")),
+        Index("ix_service_request_location", "location", postgresql_using="gist"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="RESTRICT"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"), index=True)
+    detailed_status: Mapped[str] = mapped_column(String(32), server_default="received")
+    status: Mapped[str] = mapped_column(
+        String(6),
+        Computed(f"CASE WHEN detailed_status IN ({_CLOSED_SQL}) THEN 'closed' ELSE 'open' END", persisted=True),
+    )
+    status_notes: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    address_id: Mapped[str | None] = mapped_column(String(200))
+    zipcode: Mapped[str | None] = mapped_column(String(20))
+    location: Mapped[WKBElement | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    media_url: Mapped[str | None] = mapped_column(Text)
+    attributes: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    service_notice: Mapped[str | None] = mapped_column(Text)
+    requested_datetime: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_datetime: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expected_datetime: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Batch services answer with this token; GET tokens/{token} resolves it.
+    token: Mapped[str | None] = mapped_column(String(40), unique=True)
+    #: Id in the system a request was imported from (unique per jurisdiction).
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    #: How the request came in (app name, "import", a channel recorded by the source).
+    channel: Mapped[str | None] = mapped_column(String(100))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id", ondelete="SET NULL"))
+
+    areas: Mapped[list[ServiceRequestArea]] = relationship(cascade="all, delete-orphan")
+    contact: Mapped[ServiceRequestContact | None] = relationship(cascade="all, delete-orphan")
+
+
+class ServiceRequestArea(Base):
+    """The area of one layer that holds a request."""
+
+    __tablename__ = "service_request_area"
+    __table_args__ = (Index("ix_service_request_area_area", "area_id", "request_id"),)
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_request.id", ondelete="CASCADE"), primary_key=True)
+    layer_id: Mapped[int] = mapped_column(ForeignKey("area_layer.id", ondelete="CASCADE"), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
+
+
+class ServiceRequestContact(Base):
+    """Personal data of the submitter: stored for the city, never returned by any GET."""
+
+    __tablename__ = "service_request_contact"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_request.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    device_id: Mapped[str | None] = mapped_column(String(200))
+    account_id: Mapped[str | None] = mapped_column(String(200))
