@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import BadRequest, NotFound
@@ -146,22 +146,35 @@ def _conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuer
     return conditions
 
 
-def search_requests(session: Session, jurisdiction: Jurisdiction, query: RequestQuery) -> RequestPage:
-    """One page of the requests matching ``query``, newest first, with the total count."""
-    snapshot = query.snapshot
-    if snapshot is None:
-        snapshot = session.scalar(select(func.coalesce(func.max(ServiceRequest.id), 0)))
+def listing_statement(
+    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int
+) -> tuple[Select, list[ColumnElement], int, int]:
+    """The SELECT of one page (and its conditions, page and page size), as the API runs it."""
     conditions = [*_conditions(session, jurisdiction, query), ServiceRequest.id <= snapshot]
     if query.service_request_ids:
         page, page_size = 1, MAX_RESULTS
     else:
         page, page_size = query.page, query.page_size
-    base = record_query().where(and_(*conditions))
-    rows = session.execute(
-        base.order_by(ServiceRequest.requested_datetime.desc(), ServiceRequest.id.desc())
+    statement = (
+        record_query()
+        .where(and_(*conditions))
+        .order_by(ServiceRequest.requested_datetime.desc(), ServiceRequest.id.desc())
         .limit(page_size)
         .offset((page - 1) * page_size)
-    ).all()
+    )
+    return statement, conditions, page, page_size
+
+
+def current_snapshot(session: Session) -> int:
+    """The highest request id now: requests created later stay out of a listing pinned to it."""
+    return session.scalar(select(func.coalesce(func.max(ServiceRequest.id), 0)))
+
+
+def search_requests(session: Session, jurisdiction: Jurisdiction, query: RequestQuery) -> RequestPage:
+    """One page of the requests matching ``query``, newest first, with the total count."""
+    snapshot = query.snapshot if query.snapshot is not None else current_snapshot(session)
+    statement, conditions, page, page_size = listing_statement(session, jurisdiction, query, snapshot)
+    rows = session.execute(statement).all()
     if len(rows) < page_size and (page == 1 or rows):
         total = (page - 1) * page_size + len(rows)
     else:

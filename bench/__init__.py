@@ -1,0 +1,1 @@
+"""Benchmarks and query-plan tools (see bench/README.md when present)."""
