@@ -201,16 +201,24 @@ def _jurisdiction(session, jurisdiction_id: str | None):
 @keys.command("create")
 @click.option("--name", required=True, help="Who the key is for (an application).")
 @click.option("--jurisdiction", "jurisdiction_id", help="Limit the key to this jurisdiction_id (default: all).")
-def keys_create(name: str, jurisdiction_id: str | None) -> None:
+@click.option("--role", type=click.Choice(["client", "staff"]), default="client", show_default=True)
+@click.option(
+    "--department", "departments", multiple=True, help="staff: limit the key to this department (repeatable)."
+)
+def keys_create(name: str, jurisdiction_id: str | None, role: str, departments: tuple[str, ...]) -> None:
     """Create a key and print it once (only its hash is kept)."""
+    from .errors import Open311Error
     from .logic.api_keys import create_key
 
     with _session() as session:
         jurisdiction = _jurisdiction(session, jurisdiction_id) if jurisdiction_id else None
-        row, key = create_key(session, name, jurisdiction)
+        try:
+            row, key = create_key(session, name, jurisdiction, role=role, department_codes=list(departments))
+        except Open311Error as exc:
+            raise click.ClickException(exc.description) from exc
         session.commit()
-        scope = jurisdiction_id or "every jurisdiction"
-        click.echo(f"API key {row.id} for {name} ({scope}); keep it, it is not shown again:", err=True)
+        scope = ", ".join(departments) or jurisdiction_id or "every jurisdiction"
+        click.echo(f"{role} API key {row.id} for {name} ({scope}); keep it, it is not shown again:", err=True)
         click.echo(key)
 
 
@@ -223,8 +231,12 @@ def keys_list() -> None:
     with _session() as session:
         for row in list_keys(session):
             scope = session.get(Jurisdiction, row.jurisdiction_id).jurisdiction_id if row.jurisdiction_id else "*"
+            if row.departments:
+                scope += ":" + ",".join(d.code for d in row.departments)
             state = f"revoked {row.revoked:%Y-%m-%d}" if row.revoked else "active"
-            click.echo(f"{row.id}\t{row.prefix}…\t{row.name}\t{scope}\tcreated {row.created:%Y-%m-%d}\t{state}")
+            click.echo(
+                f"{row.id}\t{row.prefix}…\t{row.name}\t{row.role}\t{scope}\tcreated {row.created:%Y-%m-%d}\t{state}"
+            )
 
 
 @keys.command("revoke")
@@ -270,6 +282,65 @@ def import_requests_command(
     for line, reason in report.refused:
         click.echo(f"{csv_file}: line {line}: refused: {reason}", err=True)
     click.echo(report.summary())
+
+
+@main.command("deliver")
+@click.option("--once", is_flag=True, help="One pass over the due events, then exit.")
+@click.option("--interval", type=float, default=2.0, show_default=True, help="Seconds between passes.")
+@click.option("--max-attempts", type=int, default=8, show_default=True, help="Tries before an event is dead.")
+@click.option("--base-delay", type=float, default=5.0, show_default=True, help="First retry delay (doubles each try).")
+def deliver(once: bool, interval: float, max_attempts: int, base_delay: float) -> None:
+    """Deliver webhook events to departments (a long-lived worker unless --once)."""
+    import signal
+    import time
+
+    from .logic.delivery import deliver_due
+
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    with _session() as session:
+        while True:
+            report = deliver_due(session, max_attempts=max_attempts, base_delay=base_delay)
+            if report.delivered or report.failed or report.dead:
+                click.echo(f"delivered {report.delivered}, retrying {report.failed}, dead {report.dead}", err=True)
+            if once or stopping:
+                return
+            time.sleep(interval)
+
+
+@main.group()
+def deliveries() -> None:
+    """Webhook events: list and replay."""
+
+
+@deliveries.command("list")
+@click.option("--state", type=click.Choice(["pending", "delivered", "dead"]))
+@click.option("--limit", type=int, default=50, show_default=True)
+def deliveries_list(state: str | None, limit: int) -> None:
+    """The latest events, newest first."""
+    from .logic.delivery import list_events
+
+    with _session() as session:
+        for event in list_events(session, state, limit):
+            click.echo(
+                f"{event.id}\t{event.state}\t{event.event_type}\trequest {event.request_id}\t"
+                f"tries {event.attempts}\t{event.last_error or ''}"
+            )
+
+
+@deliveries.command("replay")
+@click.argument("event_ids", type=int, nargs=-1)
+@click.option("--all-dead", is_flag=True, help="Every dead event.")
+def deliveries_replay(event_ids: tuple[int, ...], all_dead: bool) -> None:
+    """Make events pending again (delivered ones are sent again)."""
+    from .logic.delivery import replay
+
+    if not event_ids and not all_dead:
+        raise click.UsageError("name event ids or give --all-dead")
+    with _session() as session:
+        count = replay(session, list(event_ids), all_dead=all_dead)
+        session.commit()
+    click.echo(f"{count} events will be delivered again.")
 
 
 @main.command("serve")

@@ -32,7 +32,8 @@ SINGULAR = {
     "service_request_updates": "request_update",
     "notes": "note",
     "media_urls": "media_url",
-    "candidates": "candidate",
+    "duplicate_candidates": "request",
+    "areas": "area",
 }
 
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'

@@ -251,11 +251,21 @@ PARIS_ATTRIBUTES = {
     ],
 }
 
+#: Resolution targets (hours) by group, giving expected_datetime; assumed, not in the sources.
+PARIS_RESOLUTION_HOURS = {
+    "Voirie et déplacements": 168,
+    "Propreté": 48,
+    "Objets abandonnés": 72,
+    "Graffitis, tags, affiches et autocollants": 240,
+    "Éclairage / Électricité": 72,
+}
+
 PARIS_NOTES = """\
 Demo city: Paris. Arrondissements: Ville de Paris open data, ODbL 1.0. Catalogue: a selection of
 the DansMaRue nomenclature (City of Paris); service_code is the DansMaRue type id. Assumed, not in
 the sources: the department names behind each routing unit id (fk_id_unit), the service types
-other than realtime, the road sections (DVD-STV-*) and their arrondissements, and the attributes.
+other than realtime, the road sections (DVD-STV-*) and their arrondissements, the attributes, and the
+resolution targets (resolution_hours).
 Built by scripts/build_cities.py."""
 
 
@@ -306,6 +316,8 @@ def build_paris(shared: Path) -> None:
             "group": group,
             "department": PARIS_UNITS[row["fk_id_unit"]][0],
         }
+        if group in PARIS_RESOLUTION_HOURS:
+            service["resolution_hours"] = PARIS_RESOLUTION_HOURS[group]
         if type_id in PARIS_ATTRIBUTES:
             service["attributes"] = PARIS_ATTRIBUTES[type_id]
         services.append(service)

@@ -126,3 +126,24 @@ def submit(client, api_key):
 
 EIFFEL_TOWER = {"lat": "48.8584", "long": "2.2945"}
 POTHOLE = {"service_code": "5201", "attribute[TAILLE]": "grand", **EIFFEL_TOWER}
+
+
+@pytest.fixture()
+def staff_key(session) -> str:
+    """A staff key for the whole of Paris."""
+    from open311.logic.api_keys import create_key
+    from open311.logic.jurisdictions import resolve_jurisdiction
+
+    _row, key = create_key(session, "Paris ops desk", resolve_jurisdiction(session, "paris.fr"), role="staff")
+    return key
+
+
+@pytest.fixture()
+def staff(client, staff_key):
+    """POST requests/{id}/updates.{fmt} with the staff key; returns the response."""
+
+    def change(request_id, fmt="json", key=None, **fields):
+        data = {"api_key": key or staff_key, "jurisdiction_id": "paris.fr", **fields}
+        return client.post(f"/open311/v2/requests/{request_id}/updates.{fmt}", data=data)
+
+    return change

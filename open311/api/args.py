@@ -141,6 +141,8 @@ class SubmissionArgs(JurisdictionArgs):
     phone = fields.String(validate=validate.Length(max=50))
     description = fields.String(validate=validate.Length(max=4000))
     media_url = fields.Url(schemes={"http", "https"})
+    # Extension: extended_attributes.duplicate_candidates in the response.
+    extensions = fields.Boolean(load_default=False, metadata={"description": "Extension: list likely duplicates."})
 
 
 class TokenArgs(JurisdictionArgs):

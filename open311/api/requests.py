@@ -13,7 +13,7 @@ from ..db import get_session
 from ..logic.api_keys import authenticate
 from ..logic.request_search import RequestQuery, get_request, resolve_token, search_requests
 from ..logic.submission import Submission, submit_request
-from ..media import check_upload, store_upload
+from ..media import Upload, check_upload, store_upload
 from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .catalog import current_jurisdiction
@@ -43,6 +43,24 @@ def posted_attributes() -> dict[str, list[str]]:
         if match:
             values.setdefault(match.group(1), []).extend(request.form.getlist(key))
     return values
+
+
+def take_upload(args: dict) -> Upload | None:
+    """Extension: the checked ``media`` file of a multipart form; its URL goes into ``args["media_url"]``."""
+    media = request.files.get("media")
+    if media is None or not media.filename:
+        return None
+    limit = current_app.config["MEDIA_MAX_BYTES"]
+    upload = check_upload(media.read(limit + 1), limit)
+    args["media_url"] = url_for("media.media_file", filename=upload.filename, _external=True)
+    return upload
+
+
+def store_and_commit(session, upload: Upload | None) -> None:
+    """Write the upload (if any), then commit: a refused request leaves no file and no row."""
+    if upload is not None:
+        store_upload(upload, Path(current_app.config["MEDIA_DIR"]))
+    session.commit()
 
 
 def _query(args: dict) -> RequestQuery:
@@ -110,18 +128,11 @@ class Requests(MethodView):
         session = get_session()
         jurisdiction = current_jurisdiction(args)
         api_key = authenticate(session, args.get("api_key"), jurisdiction)
-        upload = None
-        media = request.files.get("media")
-        if media is not None and media.filename:
-            upload = check_upload(
-                media.read(current_app.config["MEDIA_MAX_BYTES"] + 1), current_app.config["MEDIA_MAX_BYTES"]
-            )
-            args["media_url"] = url_for("media.media_file", filename=upload.filename, _external=True)
+        upload = take_upload(args)
         fields = {name: args.get(name) for name in Submission.__dataclass_fields__ if name != "attributes"}
-        record = submit_request(session, jurisdiction, api_key, Submission(**fields, attributes=posted_attributes()))
-        if upload is not None:
-            store_upload(upload, Path(current_app.config["MEDIA_DIR"]))
-        session.commit()
+        submission = Submission(**fields, attributes=posted_attributes())
+        record = submit_request(session, jurisdiction, api_key, submission, extensions=args["extensions"])
+        store_and_commit(session, upload)
         return respond(fmt, "service_requests", [record])
 
 

@@ -8,8 +8,9 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import Forbidden, NotFound
-from ..models import ApiKey, Jurisdiction
+from ..errors import BadRequest, Forbidden, NotFound
+from ..models import ApiKey, Department, Jurisdiction
+from ..models.api_key import ROLES
 
 KEY_PREFIX = "o311_"
 
@@ -18,12 +19,37 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_key(session: Session, name: str, jurisdiction: Jurisdiction | None = None) -> tuple[ApiKey, str]:
-    """A new key for ``name``, valid for ``jurisdiction`` (or all); returns the row and the key in clear."""
+def create_key(
+    session: Session,
+    name: str,
+    jurisdiction: Jurisdiction | None = None,
+    *,
+    role: str = "client",
+    department_codes: list[str] | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key for ``name``, valid for ``jurisdiction`` (or all); returns the row and the key in clear.
+
+    Extension: a ``staff`` key may change requests; with ``department_codes`` only those departments'.
+    """
+    if role not in ROLES:
+        raise BadRequest(f"role must be one of {', '.join(ROLES)}")
+    departments = []
+    if department_codes:
+        if role != "staff" or jurisdiction is None:
+            raise BadRequest("departments scope staff keys of one jurisdiction: give --role staff and --jurisdiction")
+        departments = session.scalars(
+            select(Department).where(
+                Department.jurisdiction_id == jurisdiction.id, Department.code.in_(department_codes)
+            )
+        ).all()
+        unknown = set(department_codes) - {d.code for d in departments}
+        if unknown:
+            raise NotFound(f"no department {', '.join(sorted(unknown))} in {jurisdiction.jurisdiction_id}")
     key = KEY_PREFIX + secrets.token_urlsafe(24)
     row = ApiKey(
-        name=name, key_hash=_hash(key), prefix=key[:12], jurisdiction_id=jurisdiction.id if jurisdiction else None
-    )
+        name=name, key_hash=_hash(key), prefix=key[:12], jurisdiction_id=jurisdiction.id if jurisdiction else None,
+        role=role, departments=list(departments),
+    )  # fmt: skip
     session.add(row)
     session.flush()
     return row, key

@@ -59,6 +59,11 @@ class DepartmentSection(_Strict):
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True)
     contact = fields.String(load_default=None)
+    webhook_url = fields.Url(load_default=None, schemes={"http", "https"}, require_tld=False)
+    webhook_secret = fields.String(load_default=None)
+    webhook_secret_env = fields.String(
+        load_default=None, metadata={"description": "Read the secret from this environment variable at load time."}
+    )
 
 
 class ValueSection(_Strict):
@@ -105,6 +110,8 @@ class ServiceSection(_Strict):
     department = fields.String(load_default=None)
     service_notice = fields.String(load_default=None)
     resolution_hours = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    duplicate_radius_m = fields.Integer(load_default=50, validate=validate.Range(min=0, max=5000))
+    duplicate_window_days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=3650))
     attributes = fields.List(fields.Nested(AttributeSection), load_default=list)
 
     @validates_schema

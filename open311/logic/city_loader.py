@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -68,6 +69,10 @@ def _upsert_departments(session: Session, jurisdiction: Jurisdiction, sections: 
         department = existing.get(section["code"]) or Department(jurisdiction_id=jurisdiction.id, code=section["code"])
         department.name = section["name"]
         department.contact = section["contact"]
+        department.webhook_url = section["webhook_url"]
+        department.webhook_secret = section["webhook_secret"]
+        if section["webhook_secret_env"]:
+            department.webhook_secret = os.environ.get(section["webhook_secret_env"])
         session.add(department)
         departments[section["code"]] = department
     session.flush()
@@ -167,7 +172,10 @@ def _sync_services(
         if department is not None and department not in departments:
             raise city.error(("services", position, "department"), f"unknown department '{department}'")
         service = existing.get(code) or Service(jurisdiction_id=jurisdiction.id, service_code=code)
-        for key in ("service_name", "description", "type", "keywords", "group", "service_notice", "resolution_hours"):
+        for key in (
+            "service_name", "description", "type", "keywords", "group", "service_notice", "resolution_hours",
+            "duplicate_radius_m", "duplicate_window_days",
+        ):  # fmt: skip
             setattr(service, key, section[key])
         service.position = position
         service.default_department_id = departments[department].id if department else None

@@ -4,7 +4,8 @@ Rows are read and checked in Python (service, location, dates, lengths); each re
 reported with its line number and reason. Accepted rows go to a staging table by COPY, then one
 set of statements assigns them to areas (ST_Covers, the same border rule as a POST), routes them
 (most specific rule, then the service's and the jurisdiction's defaults) and inserts them. The
-``external_id`` makes a second run skip what the first one stored.
+``external_id`` makes a second run skip what the first one stored. Each imported request gets its
+``created`` history row; no webhook event is sent for history.
 
 Historical requests are not held to the attributes their service requires today.
 """
@@ -234,7 +235,12 @@ WITH inserted AS (
         s.requested_datetime + make_interval(hours => sv.resolution_hours), s.external_id, s.channel
     FROM import_staging s JOIN service sv ON sv.id = s.service_id
     ON CONFLICT (jurisdiction_id, external_id) DO NOTHING
-    RETURNING id, external_id
+    RETURNING id, external_id, department_id, detailed_status, requested_datetime
+), history AS (
+    INSERT INTO request_update (
+        jurisdiction_id, request_id, kind, created, new_status, department_id, old_department_id)
+    SELECT :jurisdiction, i.id, 'created', i.requested_datetime, i.detailed_status, i.department_id, i.department_id
+    FROM inserted i
 ), areas AS (
     INSERT INTO service_request_area (request_id, layer_id, area_id)
     SELECT i.id, x.layer_id, x.area_id

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..formats import format_datetime
 from ..models import Area, AreaLayer, Department, Jurisdiction, Service, ServiceRequest, ServiceRequestArea
+from .history import public_notes
 
 #: The only columns a GET reads: the contact table is never joined.
 RECORD_COLUMNS = (
@@ -35,6 +36,7 @@ RECORD_COLUMNS = (
     ServiceRequest.media_url,
     ServiceRequest.channel,
     ServiceRequest.attributes,
+    ServiceRequest.parent_id,
 )
 
 
@@ -55,10 +57,13 @@ def to_records(session: Session, jurisdiction: Jurisdiction, rows, *, extensions
     """The records of ``rows`` (from :func:`record_query`), datetimes in the jurisdiction's time zone.
 
     Extension: with ``extensions``, each record gets ``extended_attributes`` (areas, department code,
-    detailed status, channel, submitted attributes), the way Chicago's clients read them.
+    detailed status, channel, submitted attributes, parent of a duplicate) and ``notes`` (the history),
+    the way Chicago's clients read them.
     """
     zone = ZoneInfo(jurisdiction.time_zone)
-    areas = _areas_of(session, [row.id for row in rows]) if extensions else {}
+    ids = [row.id for row in rows]
+    areas = _areas_of(session, ids) if extensions else {}
+    notes = public_notes(session, jurisdiction, ids) if extensions else {}
     records = []
     for row in rows:
         record = {
@@ -88,7 +93,10 @@ def to_records(session: Session, jurisdiction: Jurisdiction, rows, *, extensions
                 "areas": areas.get(row.id, []),
                 "channel": row.channel,
                 "attributes": row.attributes or {},
+                "parent_service_request_id": str(row.parent_id) if row.parent_id else None,
             }
+            # Extension: the history as Chicago's and San Francisco's notes (never who made a change).
+            record["notes"] = notes.get(row.id, [])
         records.append(record)
     return records
 

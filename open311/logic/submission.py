@@ -16,7 +16,10 @@ from ..models import ApiKey, Jurisdiction, ServiceRequest, ServiceRequestArea, S
 from .assignment import areas_at, responsible_department
 from .attributes import check_attributes
 from .catalog import find_service
+from .duplicates import duplicate_candidates, duplicate_notice
+from .events import emit
 from .geocoding import geocode
+from .workflow import record as record_change
 
 CONTACT_FIELDS = ("email", "first_name", "last_name", "phone", "device_id", "account_id")
 
@@ -52,10 +55,14 @@ def _location_problems(submission: Submission) -> list[str]:
     return []
 
 
-def submit_request(session: Session, jurisdiction: Jurisdiction, api_key: ApiKey, submission: Submission) -> dict:
+def submit_request(
+    session: Session, jurisdiction: Jurisdiction, api_key: ApiKey, submission: Submission, *, extensions: bool = False
+) -> dict:
     """Store a new request and return the POST response record (id, token or neither, by service type).
 
-    Every problem is reported at once (400); nothing is stored when the request is refused.
+    Every problem is reported at once (400); nothing is stored when the request is refused. When open
+    requests of the same service lie near (Extension), ``service_notice`` says so and, with
+    ``extensions``, ``extended_attributes.duplicate_candidates`` lists them; the request is stored anyway.
     """
     if not submission.service_code:
         raise BadRequest("service_code was not provided")
@@ -78,6 +85,7 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, api_key: ApiKey
     department = responsible_department(session, service, areas)
 
     now = session.scalar(select(func.now()))
+    candidates = duplicate_candidates(session, service, *point, now) if point else []
     request = ServiceRequest(
         jurisdiction_id=jurisdiction.id,
         service_id=service.id,
@@ -103,12 +111,18 @@ def submit_request(session: Session, jurisdiction: Jurisdiction, api_key: ApiKey
         request.contact = ServiceRequestContact(**contact)
     session.add(request)
     session.flush()
+    record_change(session, request, api_key, "created", new_status="received")
+    emit(session, request, "request.created", [request.department_id])
 
-    record: dict = {}
+    response: dict = {}
     if service.type == "realtime":
-        record["service_request_id"] = str(request.id)
+        response["service_request_id"] = str(request.id)
     elif service.type == "batch":
-        record["token"] = request.token
-    record["service_notice"] = request.service_notice
-    record["account_id"] = submission.account_id
-    return record
+        response["token"] = request.token
+    notices = [text for text in (request.service_notice, duplicate_notice(candidates)) if text]
+    response["service_notice"] = " ".join(notices) or None
+    response["account_id"] = submission.account_id
+    if extensions:
+        # Extension: the likely duplicates, for the app to show; the city decides.
+        response["extended_attributes"] = {"duplicate_candidates": candidates}
+    return response

@@ -4,6 +4,8 @@ from .api_key import ApiKey
 from .base import Base
 from .department import Department
 from .jurisdiction import Area, AreaLayer, Jurisdiction
+from .outbox import OutboxEvent
+from .request_update import RequestUpdate
 from .routing import RoutingRule
 from .service import AttributeValue, Service, ServiceAttribute
 from .service_request import ServiceRequest, ServiceRequestArea, ServiceRequestContact
@@ -16,6 +18,8 @@ __all__ = [
     "Base",
     "Department",
     "Jurisdiction",
+    "OutboxEvent",
+    "RequestUpdate",
     "RoutingRule",
     "Service",
     "ServiceAttribute",

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created_column
+
+ROLES = ("client", "staff")
+
+#: Extension: the departments a staff key may act for (none: the whole jurisdiction).
+api_key_department = Table(
+    "api_key_department",
+    Base.metadata,
+    Column("api_key_id", ForeignKey("api_key.id", ondelete="CASCADE"), primary_key=True),
+    Column("department_id", ForeignKey("department.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class ApiKey(Base):
     """A key an application sends as ``api_key``; only its hash is kept."""
 
     __tablename__ = "api_key"
+    __table_args__ = (CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -22,5 +33,9 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     #: None: valid for every jurisdiction of the server.
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"))
+    #: client: third-party apps (submit and read); staff: the city's departments (Extension).
+    role: Mapped[str] = mapped_column(String(16), server_default="client")
     created: Mapped[datetime] = created_column()
     revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    departments = relationship("Department", secondary=api_key_department, lazy="selectin")

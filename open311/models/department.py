@@ -19,3 +19,6 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str | None] = mapped_column(Text)
+    #: Extension: where events about this department's requests are POSTed, signed with the secret.
+    webhook_url: Mapped[str | None] = mapped_column(Text)
+    webhook_secret: Mapped[str | None] = mapped_column(Text)

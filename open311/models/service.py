@@ -40,6 +40,9 @@ class Service(Base):
     service_notice: Mapped[str | None] = mapped_column(Text)
     #: Resolution target: ``expected_datetime`` is the request time plus this many hours.
     resolution_hours: Mapped[int | None] = mapped_column(Integer)
+    #: Duplicate detection: open requests of this service within this distance and age are flagged.
+    duplicate_radius_m: Mapped[int] = mapped_column(Integer, server_default="50")
+    duplicate_window_days: Mapped[int] = mapped_column(Integer, server_default="30")
 
     attributes: Mapped[list[ServiceAttribute]] = relationship(
         back_populates="service", order_by="ServiceAttribute.order", cascade="all, delete-orphan"

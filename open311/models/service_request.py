@@ -74,6 +74,10 @@ class ServiceRequest(Base):
     #: How the request came in (app name, "import", a channel recorded by the source).
     channel: Mapped[str | None] = mapped_column(String(100))
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id", ondelete="SET NULL"))
+    #: The request this one duplicates (Chicago's parent_service_request_id).
+    parent_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("service_request.id", ondelete="SET NULL"), index=True
+    )
 
     areas: Mapped[list[ServiceRequestArea]] = relationship(cascade="all, delete-orphan")
     contact: Mapped[ServiceRequestContact | None] = relationship(cascade="all, delete-orphan")

@@ -171,7 +171,7 @@ def test_extensions_only_when_asked(client, requests):
     assert closed["extended_attributes"]["detailed_status"] == "fixed"
     assert closed["extended_attributes"]["areas"][0]["code"] == "7"
     xml = get(client, "extensions=true", "xml").data
-    assert b"<extended_attributes><detailed_status>" in xml and b"<areas><item><layer>arrondissement" in xml
+    assert b"<extended_attributes><detailed_status>" in xml and b"<areas><area><layer>arrondissement" in xml
 
 
 def test_paging_with_totals(client, requests):

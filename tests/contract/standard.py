@@ -12,14 +12,9 @@ from referencing import Registry, Resource
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 RESPONSES = (
-    "discovery",
-    "services",
-    "service_definition",
-    "service_requests",
-    "post_service_request",
-    "token",
-    "errors",
-)
+    "discovery", "services", "service_definition", "service_requests", "post_service_request", "token", "errors",
+    "service_request_updates",
+)  # fmt: skip
 
 
 @cache

@@ -1,0 +1,147 @@
+"""Extension: the staff API (status, notes, reassignment, duplicates) and mySociety's servicerequestupdates."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from ..db import get_session
+from ..errors import BadRequest
+from ..logic.api_keys import authenticate
+from ..logic.citizen_updates import PostedUpdate, receive_update
+from ..logic.history import staff_history, updates_feed
+from ..logic.workflow import add_note, authorize_staff, change_status, find_request, merge, reassign
+from .args import JurisdictionArgs, W3CDateTime
+from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
+from .catalog import current_jurisdiction
+from .rendering import respond
+from .requests import store_and_commit, take_upload
+
+
+class StaffKeyArgs(JurisdictionArgs):
+    """A staff key (query string)."""
+
+    api_key = fields.String(required=True, metadata={"description": "A staff key."})
+
+
+class StaffChangeArgs(StaffKeyArgs):
+    """One change of a request by staff (form; multipart with a ``media`` image also works)."""
+
+    detailed_status = fields.String(metadata={"description": "New detailed status (reopened to reopen)."})
+    note = fields.String(validate=validate.Length(max=4000), metadata={"description": "Shown as status_notes."})
+    department = fields.String(metadata={"description": "Department code to reassign the request to."})
+    area = fields.String(metadata={"description": "Area code (or layer:code) to move the request to; routed again."})
+    duplicate_of = fields.String(metadata={"description": "service_request_id of the original: closes as duplicate."})
+    media_url = fields.Url(schemes={"http", "https"})
+
+
+class UpdatesFeedArgs(JurisdictionArgs):
+    """mySociety's GET servicerequestupdates."""
+
+    start_date = W3CDateTime()
+    end_date = W3CDateTime()
+    api_key = fields.String(metadata={"description": "Accepted and ignored (FixMyStreet sends it)."})
+
+
+class PostedUpdateArgs(JurisdictionArgs):
+    """mySociety's POST servicerequestupdates."""
+
+    api_key = fields.String()
+    service_request_id = fields.String(required=True)
+    update_id = fields.String(required=True, validate=validate.Length(max=100))
+    status = fields.String(required=True, metadata={"description": "Upper case: OPEN, FIXED, CLOSED, REOPEN, ..."})
+    updated_datetime = W3CDateTime(required=True)
+    description = fields.String(required=True, validate=validate.Length(max=4000))
+    media_url = fields.Url(schemes={"http", "https"})
+    email = fields.Email()
+    first_name = fields.String(validate=validate.Length(max=200))
+    last_name = fields.String(validate=validate.Length(max=200))
+    phone = fields.String(validate=validate.Length(max=50))
+    account_id = fields.String(validate=validate.Length(max=200))
+
+
+@geo_report.route("/requests/<service_request_id>/updates.<fmt:fmt>", parameters=[FORMAT_PARAMETER])
+class RequestHistory(MethodView):
+    """Extension: a request's history, and staff changes to it."""
+
+    @geo_report.arguments(StaffKeyArgs, location="query")
+    @also_xml(200)
+    @geo_report.response(200)
+    def get(self, args, service_request_id, fmt):
+        """Every change of the request, with the key that made it (staff keys only)."""
+        session = get_session()
+        jurisdiction = current_jurisdiction(args)
+        key = authenticate(session, args["api_key"], jurisdiction)
+        target = find_request(session, jurisdiction.id, service_request_id)
+        authorize_staff(key, target)
+        return respond(fmt, "service_request_updates", staff_history(session, jurisdiction, target.id))
+
+    @geo_report.arguments(StaffChangeArgs, location="form", content_type="application/x-www-form-urlencoded")
+    @also_xml(200)
+    @geo_report.response(200)
+    def post(self, args, service_request_id, fmt):
+        """Change status (with a note), reassign, merge as a duplicate, reopen or attach media (staff keys)."""
+        session = get_session()
+        jurisdiction = current_jurisdiction(args)
+        key = authenticate(session, args["api_key"], jurisdiction)
+        target = find_request(session, jurisdiction.id, service_request_id, lock=True)
+        authorize_staff(key, target)
+        upload = take_upload(args)
+        first_update = None
+        note, status = args.get("note"), args.get("detailed_status")
+        moving = args.get("department") or args.get("area")
+        if args.get("duplicate_of"):
+            if status or moving:
+                raise BadRequest("duplicate_of: send it alone (with a note if you like)")
+            first_update = merge(session, target, args["duplicate_of"], key, note)
+        else:
+            if moving:
+                first_update = reassign(
+                    session, target, key, department_code=args.get("department"), area_code=args.get("area"),
+                    note=None if status else note,
+                )  # fmt: skip
+            if status:
+                update = change_status(session, target, key, status, note, args.get("media_url"))
+                first_update = first_update or update
+            elif not moving:
+                first_update = add_note(session, target, key, note, args.get("media_url"))
+        history = staff_history(session, jurisdiction, target.id)
+        created = [entry for entry in history if int(entry["update_id"]) >= first_update.id]
+        store_and_commit(session, upload)
+        return respond(fmt, "service_request_updates", created)
+
+
+@geo_report.route("/servicerequestupdates.<fmt:fmt>", parameters=[FORMAT_PARAMETER])
+class ServiceRequestUpdates(MethodView):
+    """Extension (mySociety, FixMyStreet): updates pulled by apps and pushed by them."""
+
+    @geo_report.arguments(UpdatesFeedArgs, location="query")
+    @also_xml(200)
+    @geo_report.response(200)
+    def get(self, args, fmt):
+        """Changes made between start_date and end_date (default: the last 90 days), oldest first."""
+        from sqlalchemy import func, select
+
+        session = get_session()
+        jurisdiction = current_jurisdiction(args)
+        now = session.scalar(select(func.now()))
+        feed = updates_feed(session, jurisdiction, args.get("start_date"), args.get("end_date"), now)
+        return respond(fmt, "service_request_updates", feed)
+
+    @geo_report.arguments(PostedUpdateArgs, location="form", content_type="application/x-www-form-urlencoded")
+    @also_xml(200)
+    @geo_report.response(200)
+    def post(self, args, fmt):
+        """A citizen's (or department's) update: applied once per update_id."""
+        session = get_session()
+        jurisdiction = current_jurisdiction(args)
+        key = authenticate(session, args.get("api_key"), jurisdiction)
+        contact_fields = ("email", "first_name", "last_name", "phone", "account_id")
+        contact = {name: args[name] for name in contact_fields if args.get(name)} or None
+        posted = PostedUpdate(
+            service_request_id=args["service_request_id"], update_id=args["update_id"], status=args["status"],
+            description=args["description"], media_url=args.get("media_url"), contact=contact,
+        )  # fmt: skip
+        result = receive_update(session, jurisdiction, key, posted)
+        session.commit()
+        return respond(fmt, "service_request_updates", [result])

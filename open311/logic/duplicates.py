@@ -1,0 +1,56 @@
+"""Duplicate detection at submission: open requests of the same service, near and recent (spatial index)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Service, ServiceRequest
+from .assignment import point
+
+METRES_PER_DEGREE = 111_320.0
+
+
+def duplicate_candidates(
+    session: Session, service: Service, longitude: float, latitude: float, now: datetime, *, exclude: int | None = None
+) -> list[dict]:
+    """Open requests of ``service`` within its duplicate radius and window, nearest first (at most 5)."""
+    centre = point(longitude, latitude)
+    radius = service.duplicate_radius_m
+    degrees = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
+    distance = func.ST_Distance(func.Geography(ServiceRequest.location), func.Geography(centre))
+    rows = session.execute(
+        select(ServiceRequest.id, distance.label("distance"), ServiceRequest.requested_datetime)
+        .where(
+            ServiceRequest.service_id == service.id,
+            ServiceRequest.status == "open",
+            ServiceRequest.location.op("&&")(func.ST_Expand(centre, degrees)),
+            func.ST_DWithin(func.Geography(ServiceRequest.location), func.Geography(centre), radius),
+            ServiceRequest.requested_datetime >= now - timedelta(days=service.duplicate_window_days),
+            ServiceRequest.id != (exclude or 0),
+        )
+        .order_by("distance", ServiceRequest.id)
+        .limit(5)
+    ).all()
+    return [
+        {
+            "service_request_id": str(row.id),
+            "distance_m": round(row.distance, 1),
+            "requested_datetime": row.requested_datetime,
+        }
+        for row in rows
+    ]
+
+
+def duplicate_notice(candidates: list[dict]) -> str | None:
+    """The service_notice telling the client that a similar report exists."""
+    if not candidates:
+        return None
+    nearest = candidates[0]
+    return (
+        f"A similar report already exists nearby: service_request_id {nearest['service_request_id']} "
+        f"({nearest['distance_m']:.0f} m away)."
+    )

@@ -1,0 +1,219 @@
+"""The status workflow (Extension): status changes with notes, reassignment, merging duplicates, reopening.
+
+Every change is a row of ``request_update``; the request's ``detailed_status``, ``status_notes``,
+``updated_datetime`` and department follow from the latest one, and the change's events go to the
+outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ..errors import BadRequest, Forbidden, NotFound
+from ..models import (
+    ApiKey,
+    Area,
+    AreaLayer,
+    Department,
+    RequestUpdate,
+    Service,
+    ServiceRequest,
+    ServiceRequestArea,
+)
+from ..models.service_request import CLOSED_STATUSES, DETAILED_STATUSES, OPEN_STATUSES
+from .assignment import responsible_department
+from .events import emit
+
+
+def find_request(
+    session: Session, jurisdiction_id: int, service_request_id: str, *, lock: bool = False
+) -> ServiceRequest:
+    """The request with this id in the jurisdiction, or 404 (locked for update when asked)."""
+    request = None
+    if service_request_id.isdigit() and len(service_request_id) < 19:
+        query = select(ServiceRequest).where(
+            ServiceRequest.id == int(service_request_id), ServiceRequest.jurisdiction_id == jurisdiction_id
+        )
+        request = session.scalar(query.with_for_update() if lock else query)
+    if request is None:
+        raise NotFound(f"service_request_id provided was not found: {service_request_id}")
+    return request
+
+
+def authorize_staff(key: ApiKey, request: ServiceRequest) -> None:
+    """403 unless ``key`` is a staff key whose scope covers the request."""
+    if key.role != "staff":
+        raise Forbidden("This api_key is a client key: changing a request needs a staff key")
+    if key.jurisdiction_id is not None and key.jurisdiction_id != request.jurisdiction_id:
+        raise Forbidden("This api_key is not valid for this request's jurisdiction")
+    if key.departments and request.department_id not in {d.id for d in key.departments}:
+        raise Forbidden("This request is outside the departments of this api_key")
+
+
+def record(
+    session: Session,
+    request: ServiceRequest,
+    key: ApiKey | None,
+    kind: str,
+    *,
+    new_status: str | None = None,
+    note: str | None = None,
+    media_url: str | None = None,
+    client_update_id: str | None = None,
+    contact: dict | None = None,
+    old_department_id: int | None = None,
+) -> RequestUpdate:
+    """Write one history row and make the request follow it."""
+    now = session.scalar(select(func.now()))
+    update = RequestUpdate(
+        jurisdiction_id=request.jurisdiction_id,
+        request_id=request.id,
+        kind=kind,
+        created=now,
+        api_key_id=key.id if key else None,
+        old_status=None if kind == "created" else request.detailed_status,
+        new_status=new_status or request.detailed_status,
+        note=note,
+        department_id=request.department_id,
+        old_department_id=old_department_id if old_department_id is not None else request.department_id,
+        media_url=media_url,
+        client_update_id=client_update_id,
+        contact=contact,
+    )
+    request.detailed_status = update.new_status
+    request.status_notes = note
+    request.updated_datetime = now
+    if media_url and not request.media_url:
+        request.media_url = media_url
+    session.add(update)
+    session.flush()
+    session.refresh(request, ["status"])
+    return update
+
+
+def check_transition(old: str, new: str, has_note: bool) -> None:
+    """400 naming the problem for a status change that makes no sense."""
+    if new not in DETAILED_STATUSES:
+        raise BadRequest(f"detailed_status: '{new}' is not one of {', '.join(DETAILED_STATUSES)}")
+    if new == "duplicate":
+        raise BadRequest("detailed_status: mark a duplicate with duplicate_of, naming the original request")
+    if new == "reopened":
+        if old not in CLOSED_STATUSES:
+            raise BadRequest(f"Only a closed request can be reopened; this one is {old}")
+    elif new in CLOSED_STATUSES and old in CLOSED_STATUSES:
+        raise BadRequest(f"The request is already closed ({old}): reopen it before closing it again")
+    elif new in OPEN_STATUSES and old in CLOSED_STATUSES:
+        raise BadRequest(f"The request is closed ({old}): reopen it first")
+    elif new == old and not has_note:
+        raise BadRequest(f"The request is already {old}")
+
+
+def change_status(
+    session: Session, request: ServiceRequest, key: ApiKey | None, new_status: str, note: str | None = None,
+    media_url: str | None = None,
+) -> RequestUpdate:  # fmt: skip
+    """Move the request to ``new_status`` with a note; emits request.status_changed."""
+    check_transition(request.detailed_status, new_status, bool(note))
+    update = record(session, request, key, "status", new_status=new_status, note=note, media_url=media_url)
+    emit(session, request, "request.status_changed", [request.department_id], {"previous_status": update.old_status})
+    return update
+
+
+def add_note(
+    session: Session, request: ServiceRequest, key: ApiKey | None, note: str | None, media_url: str | None = None
+) -> RequestUpdate:
+    """A note or a photo without a status change."""
+    if not note and not media_url:
+        raise BadRequest("Nothing to change: send detailed_status, note, department, area, duplicate_of or media")
+    return record(session, request, key, "note" if note else "media", note=note, media_url=media_url)
+
+
+def reassign(
+    session: Session,
+    request: ServiceRequest,
+    key: ApiKey | None,
+    *,
+    department_code: str | None = None,
+    area_code: str | None = None,
+    note: str | None = None,
+) -> RequestUpdate:
+    """Give the request another department or area (then routed again); emits request.reassigned to both."""
+    old_department_id = request.department_id
+    if area_code:
+        _move_to_area(session, request, area_code)
+    if department_code:
+        department = session.scalar(
+            select(Department).where(
+                Department.jurisdiction_id == request.jurisdiction_id, Department.code == department_code
+            )
+        )
+        if department is None:
+            raise BadRequest(f"department: no department '{department_code}' in this jurisdiction")
+        request.department_id = department.id
+    elif area_code:
+        service = session.get(Service, request.service_id)
+        areas = session.scalars(
+            select(Area)
+            .join(ServiceRequestArea, ServiceRequestArea.area_id == Area.id)
+            .where(ServiceRequestArea.request_id == request.id)
+        ).all()
+        routed = responsible_department(session, service, list(areas))
+        request.department_id = routed.id if routed else None
+    if request.department_id == old_department_id and not area_code:
+        raise BadRequest(f"department: the request is already with {department_code}")
+    update = record(session, request, key, "reassigned", note=note, old_department_id=old_department_id)
+    previous = session.get(Department, old_department_id) if old_department_id else None
+    emit(
+        session, request, "request.reassigned", [old_department_id, request.department_id],
+        {"previous_department_code": previous.code if previous else None},
+    )  # fmt: skip
+    return update
+
+
+def _move_to_area(session: Session, request: ServiceRequest, area_code: str) -> None:
+    layer_code, _, code = area_code.rpartition(":")
+    query = select(Area).join(AreaLayer).where(AreaLayer.jurisdiction_id == request.jurisdiction_id, Area.code == code)
+    if layer_code:
+        query = query.where(AreaLayer.code == layer_code)
+    matches = session.scalars(query).all()
+    if not matches:
+        raise BadRequest(f"area: no area '{area_code}' in this jurisdiction")
+    if len(matches) > 1:
+        raise BadRequest(f"area: '{code}' exists in several layers: write it as layer:{code}")
+    area = matches[0]
+    session.execute(
+        delete(ServiceRequestArea).where(
+            ServiceRequestArea.request_id == request.id, ServiceRequestArea.layer_id == area.layer_id
+        )
+    )
+    session.add(ServiceRequestArea(request_id=request.id, layer_id=area.layer_id, area_id=area.id))
+    session.flush()
+
+
+def merge(
+    session: Session, child: ServiceRequest, parent_id: str, key: ApiKey | None, note: str | None = None
+) -> RequestUpdate:
+    """Close ``child`` as a duplicate of the request ``parent_id``; the parent gets a note. Emits request.merged."""
+    if parent_id == str(child.id):
+        raise BadRequest("duplicate_of: a request cannot be a duplicate of itself")
+    parent = session.get(ServiceRequest, int(parent_id)) if parent_id.isdigit() and len(parent_id) < 19 else None
+    if parent is None:
+        raise NotFound(f"duplicate_of: service_request_id {parent_id} was not found")
+    if parent.jurisdiction_id != child.jurisdiction_id:
+        raise BadRequest(f"duplicate_of: request {parent_id} belongs to another jurisdiction")
+    while parent.parent_id is not None:  # point at the original, never at another duplicate
+        parent = session.get(ServiceRequest, parent.parent_id)
+    if parent.id == child.id:
+        raise BadRequest(f"duplicate_of: request {parent_id} is itself a duplicate of this one")
+    if child.detailed_status in CLOSED_STATUSES:
+        raise BadRequest(f"The request is already closed ({child.detailed_status}): reopen it before merging it")
+    child.parent_id = parent.id
+    text = f"Duplicate of request {parent.id}." + (f" {note}" if note else "")
+    update = record(session, child, key, "merged", new_status="duplicate", note=text)
+    record(session, parent, key, "note", note=f"Request {child.id} was merged into this one as a duplicate.")
+    emit(
+        session, child, "request.merged", [child.department_id, parent.department_id],
+        {"parent_service_request_id": str(parent.id)},
+    )  # fmt: skip
+    return update

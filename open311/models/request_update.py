@@ -1,0 +1,43 @@
+"""The history of a request: every change, who made it, and what it changed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+UPDATE_KINDS = ("created", "status", "note", "reassigned", "merged", "media", "citizen")
+
+
+class RequestUpdate(Base):
+    """One change of a request. ``status_notes``, ``updated_datetime`` and the department follow the latest."""
+
+    __tablename__ = "request_update"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({', '.join(repr(k) for k in UPDATE_KINDS)})", name="kind"),
+        #: A client's own update_id (mySociety's POST servicerequestupdates) is applied once.
+        UniqueConstraint("jurisdiction_id", "client_update_id"),
+        Index("ix_request_update_request", "request_id", "id"),
+        Index("ix_request_update_changed", "jurisdiction_id", "created"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_request.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id", ondelete="SET NULL"))
+    old_status: Mapped[str | None] = mapped_column(String(32))
+    new_status: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    #: The department responsible after this change.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"))
+    old_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"))
+    media_url: Mapped[str | None] = mapped_column(Text)
+    client_update_id: Mapped[str | None] = mapped_column(String(100))
+    #: Personal data sent with a citizen's update (names, email): stored, never returned.
+    contact: Mapped[dict | None] = mapped_column(JSONB)
