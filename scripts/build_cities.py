@@ -251,6 +251,10 @@ PARIS_ATTRIBUTES = {
     ],
 }
 
+#: Demo webhooks: a receiver on this machine (scripts/webhook_receiver.py), with a demo secret.
+DEMO_WEBHOOK_URL = "http://127.0.0.1:8311/open311-events"
+DEMO_WEBHOOK_SECRET = "paris-demo-secret"  # noqa: S105 (a demo value, printed in the README)
+
 #: Resolution targets (hours) by group, giving expected_datetime; assumed, not in the sources.
 PARIS_RESOLUTION_HOURS = {
     "Voirie et déplacements": 168,
@@ -265,7 +269,8 @@ Demo city: Paris. Arrondissements: Ville de Paris open data, ODbL 1.0. Catalogue
 the DansMaRue nomenclature (City of Paris); service_code is the DansMaRue type id. Assumed, not in
 the sources: the department names behind each routing unit id (fk_id_unit), the service types
 other than realtime, the road sections (DVD-STV-*) and their arrondissements, the attributes, and the
-resolution targets (resolution_hours).
+resolution targets (resolution_hours). Every department posts its events to a local demo
+receiver (scripts/webhook_receiver.py, secret paris-demo-secret).
 Built by scripts/build_cities.py."""
 
 
@@ -329,6 +334,8 @@ def build_paris(shared: Path) -> None:
     departments.append(
         {"code": "3975", "name": "Mairie de Paris — centre d'appels 3975", "contact": "3975 (appel non surtaxé)"}
     )
+    for department in departments:  # demo: every department posts its events to scripts/webhook_receiver.py
+        department.update(webhook_url=DEMO_WEBHOOK_URL, webhook_secret=DEMO_WEBHOOK_SECRET)
     routing = [
         {"service": service, "layer": "arrondissement", "area": str(arr), "department": code}
         for service in PARIS_ROAD_SERVICES

@@ -177,6 +177,8 @@ def test_the_worker_runs_as_a_long_lived_process(engine):
     with Receiver(failures=2) as receiver, Session(engine) as session:
         paris = resolve_jurisdiction(session, "paris.fr")
         key, _ = create_key(session, "worker test")
+        roads = session.scalar(select(Department).where(Department.code == "DVD-STV-SO"))
+        original = (roads.webhook_url, roads.webhook_secret)
         hook(session, receiver.url, "DVD-STV-SO")
         record = submit_request(
             session, paris, key, Submission("5201", lat=48.8584, long=2.2945, attributes={"TAILLE": ["petit"]})
@@ -198,6 +200,5 @@ def test_the_worker_runs_as_a_long_lived_process(engine):
                 worker.kill()
             session.execute(delete(ServiceRequest).where(ServiceRequest.id == int(record["service_request_id"])))
             session.execute(delete(ApiKey).where(ApiKey.id == key.id))
-            for department in session.scalars(select(Department).where(Department.webhook_url.is_not(None))):
-                department.webhook_url = department.webhook_secret = None
+            roads.webhook_url, roads.webhook_secret = original
             session.commit()
