@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -137,7 +137,7 @@ def dansmarue_rows(records: Iterable[tuple[int, dict]], catalogue: _Catalogue, z
             if service_id is None:
                 raise RowProblem(f"no service named '{soustype}' in the catalogue")
             try:
-                day = datetime.strptime((row.get("datedecl") or "").strip(), "%Y-%m-%d").date()
+                day = date.fromisoformat((row.get("datedecl") or "").strip())
             except ValueError:
                 raise RowProblem(f"datedecl is not a date: {row.get('datedecl')!r}") from None
             requested = datetime.combine(day, time(0, 0), tzinfo=zone)
@@ -214,6 +214,15 @@ JOIN area_layer l ON l.id = a.layer_id AND l.jurisdiction_id = :jurisdiction
 ORDER BY s.line, l.id, a.code
 """
 
+_ROUTE = """
+CREATE TEMP TABLE import_route AS
+SELECT DISTINCT ON (x.line) x.line, r.department_id
+FROM import_area x
+JOIN import_staging s ON s.line = x.line
+JOIN routing_rule r ON r.area_id = x.area_id AND r.service_id = s.service_id
+ORDER BY x.line, x.rank DESC
+"""
+
 _OUTSIDE = """
 DELETE FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM import_area x WHERE x.line = s.line)
 RETURNING s.line, s.lat, s.lon
@@ -225,15 +234,11 @@ WITH inserted AS (
         jurisdiction_id, service_id, department_id, detailed_status, description, address, zipcode,
         location, requested_datetime, updated_datetime, expected_datetime, external_id, channel)
     SELECT :jurisdiction, s.service_id,
-        COALESCE(
-            (SELECT r.department_id FROM routing_rule r
-             JOIN import_area x ON x.area_id = r.area_id AND x.line = s.line
-             WHERE r.service_id = s.service_id ORDER BY x.rank DESC LIMIT 1),
-            sv.default_department_id, :default_department),
+        COALESCE(rt.department_id, sv.default_department_id, :default_department),
         s.detailed_status, s.description, s.address, s.zipcode,
         ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), s.requested_datetime, s.updated_datetime,
         s.requested_datetime + make_interval(hours => sv.resolution_hours), s.external_id, s.channel
-    FROM import_staging s JOIN service sv ON sv.id = s.service_id
+    FROM import_staging s JOIN service sv ON sv.id = s.service_id LEFT JOIN import_route rt ON rt.line = s.line
     ON CONFLICT (jurisdiction_id, external_id) DO NOTHING
     RETURNING id, external_id, department_id, detailed_status, requested_datetime
 ), history AS (
@@ -261,12 +266,15 @@ def _import_batch(session: Session, jurisdiction: Jurisdiction, rows: list[Impor
             unique.append(row)
     session.execute(text(_STAGING))
     session.execute(text("TRUNCATE import_staging"))
-    session.execute(text("DROP TABLE IF EXISTS import_area"))
+    session.execute(text("DROP TABLE IF EXISTS import_area, import_route"))
     cursor = session.connection().connection.cursor()
     with cursor.copy(f"COPY import_staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
         for row in unique:
             copy.write_row(row.staged())
     session.execute(text(_ASSIGN), {"jurisdiction": jurisdiction.id})
+    session.execute(text(_ROUTE))
+    # Temporary tables get no statistics by themselves; without them the joins below nest-loop.
+    session.execute(text("ANALYZE import_staging, import_area, import_route"))
     if not jurisdiction.accept_outside:
         for line, lat, lon in session.execute(text(_OUTSIDE)):
             report.refused.append((line, f"({lat}, {lon}) is outside the jurisdiction {jurisdiction.jurisdiction_id}"))
@@ -276,7 +284,7 @@ def _import_batch(session: Session, jurisdiction: Jurisdiction, rows: list[Impor
     )
     report.imported += inserted
     report.skipped += staged - inserted
-    session.execute(text("DROP TABLE import_area"))
+    session.execute(text("DROP TABLE import_area, import_route"))
     session.commit()
 
 
