@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export OPEN311_HOST ?= 127.0.0.1
 export OPEN311_PORT ?= 5000
 
-.PHONY: run test stop setup system-packages venv database demo lint format openapi cities clean
+.PHONY: run test stop setup system-packages venv database demo lint format openapi cities bench clean
 
 run: setup demo  ## Serve the Paris demo on http://$(OPEN311_HOST):$(OPEN311_PORT)/open311/v2/
 	$(BIN)/open311 serve
@@ -34,6 +34,9 @@ database: venv
 
 demo: database
 	$(BIN)/open311 load-demo --if-empty
+
+bench: setup  ## City-scale benchmark (BENCH_REQUESTS=100000 for a quick run); writes bench/RESULTS.md
+	bench/run
 
 lint: venv
 	$(BIN)/ruff check .

@@ -28,6 +28,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     init_docs(app)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
-    init_db(app, app.config["DATABASE_URL"] or database_url(app.config))
+    init_db(app, app.config["DATABASE_URL"] or database_url(app.config), app.config.get("READ_DATABASE_URL"))
     init_api(app)
     return app

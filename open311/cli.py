@@ -80,6 +80,23 @@ def db_stop() -> None:
         click.echo("Stopped the private PostGIS cluster.")
 
 
+@db.command("replica")
+@click.option("--port", type=int, help="Port of the replica (default: the primary's + 1).")
+def db_replica(port: int | None) -> None:
+    """Create and start a streaming replica of the private cluster under var/replica (pg_basebackup)."""
+    settings = _settings()
+    primary = _cluster(settings)
+    replica = Cluster(Path(settings["VAR_DIR"]) / "replica", port or primary.port + 1)
+    try:
+        if not replica.initialised():
+            replica.replicate_from(primary)
+        replica.ensure_running()
+    except ClusterError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Replica running on port {replica.port}; serve reads from it with:")
+    click.echo(f"OPEN311_READ_DATABASE_URL={replica.url()}")
+
+
 @db.command("url")
 def db_url() -> None:
     """Print the database URL the server uses."""
@@ -358,21 +375,24 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     var_dir.mkdir(parents=True, exist_ok=True)
     bind = f"{host or settings['HOST']}:{port or settings['PORT']}"
     click.echo(f"Serving the Open311 API on http://{bind}/open311/v2/ (docs at http://{bind}/docs)")
-    os.execv(  # noqa: S606 (replace this process with gunicorn)
-        gunicorn,
-        [
-            "gunicorn",
-            "--bind",
-            bind,
-            "--workers",
-            str(workers or settings["WORKERS"]),
-            "--pid",
-            str(var_dir / "gunicorn.pid"),
-            "--access-logfile",
-            "-",
-            "open311:create_app()",
-        ],
+    arguments = gunicorn_arguments(
+        "open311:create_app()", bind, workers or settings["WORKERS"], settings["THREADS"], var_dir / "gunicorn.pid"
     )
+    os.execv(gunicorn, ["gunicorn", *arguments, "--access-logfile", "-"])  # noqa: S606 (become gunicorn)
+
+
+def gunicorn_arguments(app: str, bind: str, workers: int, threads: int, pidfile: Path) -> list[str]:
+    """The production gunicorn settings (also used by the benchmark, so it measures what users run)."""
+    return [
+        "--bind", bind,
+        "--workers", str(workers),
+        "--worker-class", "gthread",
+        "--threads", str(threads),
+        "--keep-alive", "5",
+        "--backlog", "2048",
+        "--pid", str(pidfile),
+        app,
+    ]  # fmt: skip
 
 
 @main.command("stop")
@@ -389,6 +409,10 @@ def stop() -> None:
         except (ProcessLookupError, ValueError):
             pass
         pidfile.unlink(missing_ok=True)
+    replica = Cluster(Path(settings["VAR_DIR"]) / "replica", settings["DB_PORT"] + 1)
+    if replica.running():
+        replica.stop()
+        click.echo("Stopped the replica.")
     cluster = _cluster(settings)
     if cluster.running():
         cluster.stop()

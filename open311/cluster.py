@@ -114,10 +114,10 @@ class Cluster:
         except KeyError as exc:
             raise ClusterError("Running as root but there is no 'postgres' user: install postgresql-15.") from exc
 
-    def _run(self, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def _run(self, args: list[str], *, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess[str]:
         owner = self._owner()
         command = (["runuser", "-u", owner.pw_name, "--"] if owner else []) + args
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
         if check and result.returncode != 0:
             raise ClusterError(f"{' '.join(args[:2])} failed:\n{result.stdout}{result.stderr}")
         return result
@@ -196,6 +196,28 @@ class Cluster:
         """Stop the server (fast shutdown) if it runs."""
         if self.running():
             self._run([str(find_bindir() / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(self.data_dir)])
+
+    def replicate_from(self, primary: Cluster) -> None:
+        """Make this cluster a streaming replica of ``primary`` (pg_basebackup -R), not started yet."""
+        bindir = find_bindir()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        for directory in (self.data_dir, self.socket_dir):
+            directory.mkdir(mode=0o700, exist_ok=True)
+            self._chown(directory)
+        password = primary.password_file.read_text().strip()
+        self._run(
+            [
+                str(bindir / "pg_basebackup"),
+                "-h", "127.0.0.1", "-p", str(primary.port), "-U", SUPERUSER,
+                "-D", str(self.data_dir), "-R", "-X", "stream", "--checkpoint=fast",
+            ],
+            env={**os.environ, "PGPASSWORD": password},
+        )  # fmt: skip
+        settings = {"port": str(self.port), "unix_socket_directories": f"'{self.socket_dir}'"}
+        with (self.data_dir / "postgresql.auto.conf").open("a") as conf:
+            conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
+        self.password_file.write_text(password + "\n")
+        self.password_file.chmod(0o600)
 
     def ensure_running(self) -> bool:
         """Initialise and start the cluster as needed; True when something was started."""

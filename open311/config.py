@@ -60,11 +60,18 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLAlchemy URL of the PostGIS database. Plain DATABASE_URL is read too. "
         "Unset: the private cluster under ./var/ started by `open311 db up`.",
     ),
+    Setting(
+        "READ_DATABASE_URL",
+        _text,
+        None,
+        "Extension: a streaming replica of the database; GET requests read from it, the rest writes to the primary.",
+    ),
     Setting("VAR_DIR", _text, "var", "Where the private cluster and run files live."),
     Setting("DB_PORT", _positive_int, 54311, "TCP port of the private cluster (127.0.0.1 only)."),
     Setting("HOST", _text, "127.0.0.1", "Address `open311 serve` listens on."),
     Setting("PORT", _positive_int, 5000, "Port `open311 serve` listens on."),
-    Setting("WORKERS", _positive_int, 2, "gunicorn worker processes for `open311 serve`."),
+    Setting("WORKERS", _positive_int, 4, "gunicorn worker processes for `open311 serve` (two per core)."),
+    Setting("THREADS", _positive_int, 2, "Threads per gunicorn worker (gthread workers keep connections alive)."),
     Setting(
         "DEFAULT_JURISDICTION",
         _text,
@@ -78,6 +85,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Public URL of the API root as advertised by discovery (default: from the request).",
     ),
     Setting("ENDPOINT_TYPE", _text, "production", "Discovery endpoint type: production or test."),
+    Setting(
+        "CATALOG_CACHE_SECONDS",
+        lambda value: int(value) if int(value) >= 0 else _positive_int(value),
+        30,
+        "How long each worker keeps jurisdictions and catalogue documents (0: no cache).",
+    ),
     Setting("MEDIA_DIR", _text, None, "Extension: where uploaded photos are kept (default: VAR_DIR/media)."),
     Setting("MEDIA_MAX_BYTES", _positive_int, 10 * 1024 * 1024, "Extension: largest photo accepted, in bytes."),
     Setting("LOG_LEVEL", _text, "INFO", "Python logging level."),

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
 @dataclass
 class Database:
-    """The engine and the session factory an application uses."""
+    """The engines and session factories an application uses.
+
+    Extension: with a read URL (a streaming replica), GET and HEAD requests read from it; everything
+    that writes goes to the primary.
+    """
 
     engine: Engine
     sessionmaker: sessionmaker[Session]
+    read_sessionmaker: sessionmaker[Session] | None = None
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -24,17 +29,22 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, future=True)
 
 
-def init_app(app: Flask, url: str) -> None:
+def init_app(app: Flask, url: str, read_url: str | None = None) -> None:
     """Attach a Database to the app and close the request's session at teardown."""
-    engine = make_engine(url, echo=app.config.get("SQL_ECHO", False))
-    app.extensions["open311.db"] = Database(engine, sessionmaker(engine, expire_on_commit=False))
+    echo = app.config.get("SQL_ECHO", False)
+    engine = make_engine(url, echo=echo)
+    read = sessionmaker(make_engine(read_url, echo=echo), expire_on_commit=False) if read_url else None
+    app.extensions["open311.db"] = Database(engine, sessionmaker(engine, expire_on_commit=False), read)
     app.teardown_appcontext(_close_session)
 
 
 def get_session() -> Session:
-    """The session of the current application context, opened on first use."""
+    """The session of the current application context, opened on first use (the replica's for a GET)."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["open311.db"].sessionmaker()
+        database = current_app.extensions["open311.db"]
+        reading = has_request_context() and request.method in ("GET", "HEAD")
+        factory = database.read_sessionmaker if reading and database.read_sessionmaker else database.sessionmaker
+        g.db_session = factory()
     return g.db_session
 
 

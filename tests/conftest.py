@@ -71,7 +71,9 @@ def session(connection) -> Session:
 @pytest.fixture(scope="session")
 def base_app(database_url_for_tests):
     """The application, configured for the test database."""
-    return create_app({"DATABASE_URL": database_url_for_tests, "TESTING": True, "PROPAGATE_EXCEPTIONS": False})
+    settings = {"DATABASE_URL": database_url_for_tests, "TESTING": True, "PROPAGATE_EXCEPTIONS": False}
+    # Tests change the catalogue inside their transactions: no cache, except where a test turns it on.
+    return create_app({**settings, "CATALOG_CACHE_SECONDS": 0})
 
 
 @pytest.fixture()

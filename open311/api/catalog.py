@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 
 from ..db import get_session
+from ..formats import MEDIA_TYPES, render
 from ..logic.catalog import list_services, service_definition
 from ..logic.discovery import discovery_document
 from ..logic.jurisdictions import resolve_jurisdiction
 from .args import JurisdictionArgs
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
-from .rendering import respond
+from .cache import catalog_cache
 from .schemas import DiscoverySchema, ServiceDefinitionSchema, ServiceSchema
 
 
 def current_jurisdiction(args: dict):
-    """The jurisdiction the call names (or the only / default one)."""
-    return resolve_jurisdiction(
-        get_session(), args.get("jurisdiction_id"), current_app.config.get("DEFAULT_JURISDICTION")
+    """The jurisdiction the call names (or the only / default one), cached per worker for a short time."""
+    named, default = args.get("jurisdiction_id"), current_app.config.get("DEFAULT_JURISDICTION")
+    return catalog_cache().get_or_make(
+        ("jurisdiction", named, default), lambda: resolve_jurisdiction(get_session(), named, default)
     )
+
+
+def cached_document(fmt: str, root: str, key: tuple, make) -> Response:
+    """A catalogue document rendered once per worker and cache period."""
+    body = catalog_cache().get_or_make((*key, fmt), lambda: render(fmt, root, make()))
+    return Response(body, content_type=MEDIA_TYPES[fmt])
 
 
 @geo_report.route("/discovery.<fmt:fmt>", parameters=[FORMAT_PARAMETER])
@@ -33,8 +41,10 @@ class Discovery(MethodView):
         """Discovery: contact, key service, endpoints and formats."""
         jurisdiction = current_jurisdiction(args)
         base_url = current_app.config.get("BASE_URL") or request.url_root.rstrip("/") + geo_report.url_prefix
-        document = discovery_document(jurisdiction, base_url, current_app.config["ENDPOINT_TYPE"])
-        return respond(fmt, "discovery", document)
+        return cached_document(
+            fmt, "discovery", ("discovery", jurisdiction.id, base_url),
+            lambda: discovery_document(jurisdiction, base_url, current_app.config["ENDPOINT_TYPE"]),
+        )  # fmt: skip
 
 
 @geo_report.route("/services.<fmt:fmt>", parameters=[FORMAT_PARAMETER])
@@ -46,7 +56,10 @@ class Services(MethodView):
     @geo_report.response(200, ServiceSchema(many=True))
     def get(self, args, fmt):
         """The service request types of the jurisdiction and their service codes."""
-        return respond(fmt, "services", list_services(get_session(), current_jurisdiction(args)))
+        jurisdiction = current_jurisdiction(args)
+        return cached_document(
+            fmt, "services", ("services", jurisdiction.id), lambda: list_services(get_session(), jurisdiction)
+        )
 
 
 @geo_report.route("/services/<service_code>.<fmt:fmt>", parameters=[FORMAT_PARAMETER])
@@ -58,5 +71,8 @@ class ServiceDefinition(MethodView):
     @geo_report.response(200, ServiceDefinitionSchema)
     def get(self, args, service_code, fmt):
         """The attributes of one service (an empty list when it has none)."""
-        definition = service_definition(get_session(), current_jurisdiction(args), service_code)
-        return respond(fmt, "service_definition", definition)
+        jurisdiction = current_jurisdiction(args)
+        return cached_document(
+            fmt, "service_definition", ("definition", jurisdiction.id, service_code),
+            lambda: service_definition(get_session(), jurisdiction, service_code),
+        )  # fmt: skip

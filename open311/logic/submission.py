@@ -111,7 +111,7 @@ def submit_request(
         request.contact = ServiceRequestContact(**contact)
     session.add(request)
     session.flush()
-    record_change(session, request, api_key, "created", new_status="received")
+    record_change(session, request, api_key, "created", new_status="received", now=now)
     emit(session, request, "request.created", [request.department_id])
 
     response: dict = {}

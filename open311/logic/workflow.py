@@ -63,9 +63,10 @@ def record(
     client_update_id: str | None = None,
     contact: dict | None = None,
     old_department_id: int | None = None,
+    now=None,
 ) -> RequestUpdate:
-    """Write one history row and make the request follow it."""
-    now = session.scalar(select(func.now()))
+    """Write one history row and make the request follow it (``now``: the transaction's time, if known)."""
+    now = now if now is not None else session.scalar(select(func.now()))
     update = RequestUpdate(
         jurisdiction_id=request.jurisdiction_id,
         request_id=request.id,
@@ -88,7 +89,6 @@ def record(
         request.media_url = media_url
     session.add(update)
     session.flush()
-    session.refresh(request, ["status"])
     return update
 
 

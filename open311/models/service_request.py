@@ -36,6 +36,8 @@ class ServiceRequest(Base):
     """One report. ``service_request_id`` is the id as a string; ``status`` follows ``detailed_status``."""
 
     __tablename__ = "service_request"
+    #: Read the computed ``status`` back with RETURNING on every INSERT and UPDATE (no extra query).
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 (SQLAlchemy's mapper configuration)
     __table_args__ = (
         CheckConstraint(f"detailed_status IN ({_ALL_SQL})", name="detailed_status"),
         CheckConstraint("char_length(description) <= 4000", name="description_length"),

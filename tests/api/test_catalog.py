@@ -130,3 +130,28 @@ def test_codes_are_strings(client, fmt):
         assert all(isinstance(s["service_code"], str) for s in reply.get_json())
     else:
         assert ET.fromstring(reply.data).findtext("service/service_code") == "1001"
+
+
+def test_catalogue_documents_are_cached_per_worker_for_the_configured_time(app, client, session, monkeypatch):
+    from open311.api.cache import CatalogCache
+    from open311.logic.catalog import find_service
+    from open311.logic.jurisdictions import resolve_jurisdiction
+
+    monkeypatch.setitem(app.extensions, "open311.cache", CatalogCache(60))
+    before = client.get("/open311/v2/services.json?jurisdiction_id=paris.fr").get_json()
+    find_service(session, resolve_jurisdiction(session, "paris.fr"), "1001").service_name = "Renamed"
+    session.flush()
+    assert client.get("/open311/v2/services.json?jurisdiction_id=paris.fr").get_json() == before
+    fresh = client.get("/open311/v2/services.xml?jurisdiction_id=paris.fr").data
+    assert b"Renamed" in fresh  # another format is another document
+    monkeypatch.setitem(app.extensions, "open311.cache", CatalogCache(0))
+    assert client.get("/open311/v2/services.json?jurisdiction_id=paris.fr").get_json()[0]["service_name"] == "Renamed"
+
+
+def test_errors_are_not_cached(app, client, monkeypatch):
+    from open311.api.cache import CatalogCache
+
+    monkeypatch.setitem(app.extensions, "open311.cache", CatalogCache(60))
+    assert client.get("/open311/v2/services/9999.json?jurisdiction_id=paris.fr").status_code == 404
+    assert client.get("/open311/v2/services.json?jurisdiction_id=nowhere.example").status_code == 404
+    assert client.get("/open311/v2/services/5201.json?jurisdiction_id=paris.fr").status_code == 200

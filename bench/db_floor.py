@@ -1,0 +1,71 @@
+"""The database floor: the API's own SQL run from a plain psycopg loop, rows encoded to JSON.
+
+It is what the API could not do faster with any framework: one connection, the compiled statement of
+the case, fetch, ``json.dumps`` of the rows. Latencies are per query at one client.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from datetime import datetime
+
+import psycopg
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from open311.db import make_engine
+from open311.logic.jurisdictions import resolve_jurisdiction
+from open311.logic.request_records import record_query
+from open311.logic.request_search import RequestQuery, current_snapshot, listing_statement
+from open311.models import ServiceRequest
+
+from .common import percentile
+
+
+def _sql(statement) -> str:
+    return str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def listing_sql(url: str, query: RequestQuery) -> str:
+    """The SQL the API runs for one page of ``query`` (the snapshot taken now)."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        paris = resolve_jurisdiction(session, "paris.fr")
+        statement, *_ = listing_statement(session, paris, query, current_snapshot(session))
+        sql = _sql(statement)
+    engine.dispose()
+    return sql
+
+
+def single_sql() -> str:
+    """GET requests/{id}: the API's statement with a placeholder for the id."""
+    statement = record_query().where(ServiceRequest.id == 123456789, ServiceRequest.jurisdiction_id == 1)
+    return _sql(statement).replace("123456789", "%s")
+
+
+def _default(value):
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def measure(url: str, sql: str, seconds: float, ids: int | None = None) -> dict:
+    """Run ``sql`` in a loop for ``seconds`` (with a random id from 1..ids when given); rps and p50/p99 in ms."""
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    latencies = []
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        cursor = connection.cursor()
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            cursor.execute(sql, (random.randint(1, ids),) if ids else None)  # noqa: S311 (load, not security)
+            columns = [c.name for c in cursor.description]
+            json.dumps([dict(zip(columns, row, strict=True)) for row in cursor.fetchall()], default=_default)
+            latencies.append(time.perf_counter() - started)
+    total = sum(latencies)
+    return {
+        "rps": len(latencies) / total,
+        "p50": percentile(latencies, 0.50) * 1000,
+        "p99": percentile(latencies, 0.99) * 1000,
+    }

@@ -1,0 +1,341 @@
+"""One benchmark command: the API under gunicorn (production settings) driven by wrk, beside its floors.
+
+    .venv/bin/python -m bench.run [--duration 10] [--compare-url URL_OF_A_SMALLER_DATASET] [--soak 600]
+
+Cases (spec'd in the city-scale issue): 1 services.json; 2 requests.json and .xml with no parameters;
+3 a service_code + status + 30-day filter; 4 page 200 of page_size 100 of a busy filter (against page 1);
+5 bbox around the 7th and a 500 m radius, 30 days; 6 requests/{id}.json and .xml on random ids; 7 POST
+requests.json on random points of Paris. Floors measured in the same run: a trivial Flask endpoint under
+the same gunicorn settings (framework floor) and the same SQL as cases 2, 3 and 6 from plain psycopg
+(database floor). Also: workers' peak RSS, database size, the importer's rate, and with --soak the
+workers' memory over a long mixed run. The table goes to bench/RESULTS.md (a hand-written analysis
+after the ``<!-- analysis -->`` marker is kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from open311.cli import DEMO_HISTORY, gunicorn_arguments
+from open311.db import make_engine
+from open311.logic.api_keys import create_key
+from open311.logic.importer import import_requests
+from open311.logic.jurisdictions import resolve_jurisdiction
+from open311.logic.request_search import RequestQuery
+
+from . import db_floor
+from .common import bench_url
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+PORT = 5311
+WORKERS, THREADS = 4, 2
+CONNECTIONS = 16
+
+
+def _w3c(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- servers ---------------------------------------------------------------------------------------
+
+
+class Server:
+    """gunicorn serving ``app`` on 127.0.0.1:PORT with the production settings, for one block of cases."""
+
+    def __init__(self, app: str, database_url: str | None = None):
+        self.app, self.database_url = app, database_url
+        self.pidfile = Path(tempfile.mkdtemp()) / "gunicorn.pid"
+
+    def __enter__(self):
+        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+        env = {**os.environ, "OPEN311_LOG_LEVEL": "WARNING"}
+        if self.database_url:
+            env["OPEN311_DATABASE_URL"] = self.database_url
+        arguments = gunicorn_arguments(self.app, f"127.0.0.1:{PORT}", WORKERS, THREADS, self.pidfile)
+        self.process = subprocess.Popen([gunicorn, *arguments], env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/", timeout=1)
+            except urllib.error.HTTPError:
+                return self
+            except OSError:
+                time.sleep(0.2)
+                continue
+            return self
+        raise RuntimeError(f"gunicorn did not start for {self.app}")
+
+    def workers(self) -> list[int]:
+        """The worker processes' pids."""
+        output = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        return [int(pid) for pid in output.split()]
+
+    def memory(self, field: str = "VmHWM") -> int:
+        """The sum over workers of a /proc memory field, in kB (VmHWM: peak RSS; VmRSS: now)."""
+        total = 0
+        for pid in self.workers():
+            status = Path(f"/proc/{pid}/status").read_text()
+            total += int(re.search(rf"{field}:\s+(\d+)", status).group(1))
+        return total
+
+    def __exit__(self, *_exc):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+# -- wrk -------------------------------------------------------------------------------------------
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(path: str, seconds: int, connections: int, script: Path | None = None) -> dict:
+    """Requests/s and p50/p99 (ms) of ``path`` under wrk; errors counted."""
+    threads = min(2, connections)
+    command = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    if script:
+        command += ["-s", str(script)]
+    output = subprocess.run([*command, f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True).stdout
+    latency = {
+        m.group(1): float(m.group(2)) * UNITS[m.group(3)]
+        for m in re.finditer(r"\s(50|99)%\s+([\d.]+)(us|ms|s)", output)
+    }
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rps": rps, "p50": latency["50"], "p99": latency["99"], "errors": int(errors.group(1)) if errors else 0}
+
+
+def _lua_random_id(directory: Path, fmt: str, ids: int) -> Path:
+    script = directory / f"random_id_{fmt}.lua"
+    script.write_text(
+        f"math.randomseed(os.time())\n"
+        f"request = function()\n"
+        f'  return wrk.format("GET", "/open311/v2/requests/" .. math.random(1, {ids}) .. ".{fmt}")\n'
+        f"end\n"
+    )
+    return script
+
+
+def _lua_post(directory: Path, key: str) -> Path:
+    with DEMO_HISTORY.open(encoding="utf-8") as handle:
+        points = [(row["latitude"], row["longitude"]) for row in csv.DictReader(handle)][::30]
+    table = ",".join(f"{{{lat},{long}}}" for lat, long in points)
+    script = directory / "post.lua"
+    script.write_text(
+        "math.randomseed(os.time())\n"
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+        f"local points = {{{table}}}\n"
+        "request = function()\n"
+        "  local p = points[math.random(#points)]\n"
+        f'  local body = "api_key={key}&service_code=5201&attribute%5BTAILLE%5D=petit&lat=" .. p[1] .. "&long=" .. p[2]\n'
+        "  return wrk.format(nil, nil, nil, body)\n"
+        "end\n"
+    )
+    return script
+
+
+# -- the run -----------------------------------------------------------------------------------------
+
+
+def _count(url: str) -> tuple[int, int, str]:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        requests = session.scalar(text("SELECT count(*) FROM service_request"))
+        highest = session.scalar(text("SELECT coalesce(max(id), 0) FROM service_request"))
+        size = session.scalar(text("SELECT pg_size_pretty(pg_database_size(current_database()))"))
+    engine.dispose()
+    return requests, highest, size
+
+
+def _client_key(url: str) -> str:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        _row, key = create_key(session, "bench", resolve_jurisdiction(session, "paris.fr"))
+        session.commit()
+    engine.dispose()
+    return key
+
+
+def _cleanup(url: str, highest: int) -> None:
+    """Remove what the POST case and the importer added, so that runs can be repeated."""
+    engine = make_engine(url)
+    with Session(engine) as session:
+        session.execute(text("DELETE FROM service_request WHERE id > :n"), {"n": highest})
+        session.execute(text("DELETE FROM api_key WHERE name = 'bench'"))
+        session.commit()
+    engine.dispose()
+
+
+def api_cases(url: str, seconds: int, scripts: dict[str, Path]) -> dict[str, dict]:
+    """Every case of the API, throughput (CONNECTIONS clients) and latency at one client."""
+    now = datetime.now(UTC)
+    day30 = f"start_date={_w3c(now - timedelta(days=30))}&end_date={_w3c(now)}"
+    day90 = f"start_date={_w3c(now - timedelta(days=90))}&end_date={_w3c(now)}"
+    base = "/open311/v2"
+    results: dict[str, dict] = {}
+    with Server("open311:create_app()", url) as server:
+        throughput = {
+            "1 services.json": (f"{base}/services.json", None),
+            "2 requests.json": (f"{base}/requests.json", None),
+            "2 requests.xml": (f"{base}/requests.xml", None),
+            "3 filter 30 days": (f"{base}/requests.json?service_code=5201&status=open&{day30}", None),
+            "4 page 1": (f"{base}/requests.json?service_code=5201&{day90}&page=1&page_size=100", None),
+            "4 page 200": (f"{base}/requests.json?service_code=5201&{day90}&page=200&page_size=100", None),
+            "5 bbox 7th": (f"{base}/requests.json?bbox=2.28,48.84,2.33,48.87&{day30}", None),
+            "5 radius 500 m": (f"{base}/requests.json?lat=48.8584&long=2.2945&radius=500&{day30}", None),
+            "6 request.json": ("/", scripts["id_json"]),
+            "6 request.xml": ("/", scripts["id_xml"]),
+            "7 POST requests.json": (f"{base}/requests.json", scripts["post"]),
+        }
+        for name, (path, script) in throughput.items():
+            results[name] = wrk(path, seconds, CONNECTIONS, script)
+            print(f"{name:24} {results[name]}", flush=True)
+        for name in ("2 requests.json", "2 requests.xml", "3 filter 30 days", "4 page 1", "4 page 200",
+                     "5 bbox 7th", "5 radius 500 m", "6 request.json"):  # fmt: skip
+            path, script = throughput[name]
+            results[name]["one_client"] = wrk(path, seconds, 1, script)
+            print(f"{name:24} one client {results[name]['one_client']}", flush=True)
+        results["memory"] = {"peak_rss_kb": server.memory("VmHWM"), "workers": len(server.workers())}
+    return results
+
+
+def floors(url: str, seconds: int, ids: int) -> dict[str, dict]:
+    """The framework floor and the database floors of cases 2, 3, 5 and 6."""
+    results = {}
+    with Server("bench.floor_app:create_app()"):
+        results["framework"] = wrk("/floor.json", seconds, CONNECTIONS)
+    now = datetime.now(UTC)
+    month = {"start_date": now - timedelta(days=30), "end_date": now}
+    queries = {
+        "2 requests.json": RequestQuery(),
+        "3 filter 30 days": RequestQuery(service_codes=["5201"], statuses=["open"], **month),
+        "5 bbox 7th": RequestQuery(bbox=(2.28, 48.84, 2.33, 48.87), **month),
+        "5 radius 500 m": RequestQuery(lat=48.8584, long=2.2945, radius=500, **month),
+    }
+    for name, query in queries.items():
+        results[name] = db_floor.measure(url, db_floor.listing_sql(url, query), seconds)
+    results["6 request.json"] = db_floor.measure(url, db_floor.single_sql(), seconds, ids=ids)
+    for name, value in results.items():
+        print(f"floor {name:20} {value}", flush=True)
+    return results
+
+
+def importer_rate(url: str, rows: int = 50_000) -> float:
+    """Rows/s of the importer (DansMaRue format, with assignment) into the bench database."""
+    with DEMO_HISTORY.open(encoding="utf-8") as handle:
+        source = list(csv.DictReader(handle))
+    path = Path(tempfile.mkdtemp()) / "import.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(source[0]))
+        writer.writeheader()
+        for number in range(rows):
+            writer.writerow({**source[number % len(source)], "id_dmr": f"BENCH-IMPORT-{number}"})
+    engine = make_engine(url)
+    with Session(engine) as session:
+        paris = resolve_jurisdiction(session, "paris.fr")
+        started = time.perf_counter()
+        report = import_requests(session, paris, path, source_format="dansmarue")
+        rate = report.imported / (time.perf_counter() - started)
+    engine.dispose()
+    return rate
+
+
+def soak(url: str, seconds: int) -> list[tuple[int, int]]:
+    """Workers' RSS (kB) sampled every 10 s while wrk runs a mixed load for ``seconds``."""
+    samples = []
+    with Server("open311:create_app()", url) as server:
+        load = subprocess.Popen(
+            ["wrk", f"-c{CONNECTIONS}", "-t2", f"-d{seconds}s", f"http://127.0.0.1:{PORT}/open311/v2/requests.json"],
+            stdout=subprocess.DEVNULL,
+        )
+        started = time.monotonic()
+        while load.poll() is None:
+            samples.append((int(time.monotonic() - started), server.memory("VmRSS")))
+            time.sleep(10)
+    return samples
+
+
+def _versions() -> dict[str, str]:
+    import flask
+    import gunicorn
+    import sqlalchemy
+
+    engine = make_engine(bench_url())
+    with engine.connect() as connection:
+        postgres = connection.scalar(text("SHOW server_version"))
+        postgis = connection.scalar(text("SELECT postgis_lib_version()"))
+    engine.dispose()
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
+    cpu = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text())
+    memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) // 1024 // 1024
+    return {
+        "machine": f"{os.cpu_count()} cores ({cpu.group(1) if cpu else platform.machine()}), {memory} GiB, {platform.platform()}",
+        "Python": platform.python_version(),
+        "PostgreSQL": postgres,
+        "PostGIS": postgis,
+        "Flask": flask.__version__ if hasattr(flask, "__version__") else "",
+        "SQLAlchemy": sqlalchemy.__version__,
+        "gunicorn": gunicorn.__version__,
+        "wrk": wrk_version,
+    }
+
+
+def main() -> None:
+    """Run every case and write bench/RESULTS.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per case")
+    parser.add_argument("--compare-url", help="a smaller bench database, for the growth ratios of cases 3, 6, 7")
+    parser.add_argument("--soak", type=int, default=0, help="seconds of mixed load to watch the workers' memory")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk (make bench installs it when run as root)")
+    url = bench_url()
+    requests, highest, size = _count(url)
+    print(f"bench database: {requests:,} requests, {size}", flush=True)
+    directory = Path(tempfile.mkdtemp())
+    key = _client_key(url)
+    scripts = {"id_json": _lua_random_id(directory, "json", highest), "id_xml": _lua_random_id(directory, "xml", highest),
+               "post": _lua_post(directory, key)}  # fmt: skip
+    try:
+        results = api_cases(url, args.duration, scripts)
+        floor = floors(url, args.duration, highest)
+        compare = None
+        if args.compare_url:
+            small_requests, small_highest, _ = _count(args.compare_url)
+            small_key = _client_key(args.compare_url)
+            small_scripts = {"id_json": _lua_random_id(directory, "json", small_highest),
+                             "id_xml": _lua_random_id(directory, "xml", small_highest),
+                             "post": _lua_post(directory, small_key)}  # fmt: skip
+            compare = {"requests": small_requests, **api_cases(args.compare_url, args.duration, small_scripts)}
+            _cleanup(args.compare_url, small_highest)
+        rate = importer_rate(url)
+        print(f"importer {rate:.0f} rows/s", flush=True)
+        memory = soak(url, args.soak) if args.soak else None
+    finally:
+        _cleanup(url, highest)
+    from .report import write_report
+
+    write_report(args.output, requests=requests, size=size, results=results, floor=floor, compare=compare,
+                 importer=rate, soak=memory, versions=_versions(), command=" ".join(sys.argv))  # fmt: skip
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
