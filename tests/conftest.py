@@ -80,10 +80,11 @@ def base_app(database_url_for_tests):
 def app(base_app, connection):
     """The application with its sessions bound to the test's transaction."""
     database = base_app.extensions["open311.db"]
-    original = database.sessionmaker
-    database.sessionmaker = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    original = database.sessionmaker, database.read_sessionmaker
+    bound = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    database.sessionmaker = database.read_sessionmaker = bound
     yield base_app
-    database.sessionmaker = original
+    database.sessionmaker, database.read_sessionmaker = original
 
 
 @pytest.fixture()

@@ -34,7 +34,7 @@ def cached_document(fmt: str, root: str, key: tuple, make) -> Response:
 class Discovery(MethodView):
     """Service Discovery."""
 
-    @geo_report.arguments(JurisdictionArgs, location="query")
+    @geo_report.arguments(JurisdictionArgs(), location="query")
     @also_xml(200)
     @geo_report.response(200, DiscoverySchema)
     def get(self, args, fmt):
@@ -51,7 +51,7 @@ class Discovery(MethodView):
 class Services(MethodView):
     """GET Service List."""
 
-    @geo_report.arguments(JurisdictionArgs, location="query")
+    @geo_report.arguments(JurisdictionArgs(), location="query")
     @also_xml(200)
     @geo_report.response(200, ServiceSchema(many=True))
     def get(self, args, fmt):
@@ -66,7 +66,7 @@ class Services(MethodView):
 class ServiceDefinition(MethodView):
     """GET Service Definition."""
 
-    @geo_report.arguments(JurisdictionArgs, location="query")
+    @geo_report.arguments(JurisdictionArgs(), location="query")
     @also_xml(200)
     @geo_report.response(200, ServiceDefinitionSchema)
     def get(self, args, service_code, fmt):

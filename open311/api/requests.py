@@ -11,11 +11,13 @@ from flask.views import MethodView
 
 from ..db import get_session
 from ..logic.api_keys import authenticate
+from ..logic.catalog import find_service
 from ..logic.request_search import RequestQuery, get_request, resolve_token, search_requests
 from ..logic.submission import Submission, submit_request
 from ..media import Upload, check_upload, store_upload
 from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
+from .cache import catalog_cache
 from .catalog import current_jurisdiction
 from .rendering import respond
 from .schemas import PostedRequestSchema, ServiceRequestSchema, TokenSchema
@@ -111,16 +113,16 @@ def _paging_headers(page) -> dict[str, str]:
 class Requests(MethodView):
     """GET Service Requests and POST Service Request."""
 
-    @geo_report.arguments(RequestsArgs, location="query")
+    @geo_report.arguments(RequestsArgs(), location="query")
     @also_xml(200)
     @geo_report.response(200, ServiceRequestSchema(many=True), headers=PAGING_HEADERS)
     def get(self, args, fmt):
         """Requests matching the filters, newest first (default: the last 90 days, at most 1000)."""
         jurisdiction = current_jurisdiction(args)
-        page = search_requests(get_session(), jurisdiction, _query(args))
+        page = search_requests(get_session(), jurisdiction, _query(args), counts=catalog_cache().get_or_make)
         return respond(fmt, "service_requests", page.records, headers=_paging_headers(page))
 
-    @geo_report.arguments(SubmissionArgs, location="form", content_type="application/x-www-form-urlencoded")
+    @geo_report.arguments(SubmissionArgs(), location="form", content_type="application/x-www-form-urlencoded")
     @also_xml(200)
     @geo_report.response(200, PostedRequestSchema(many=True))
     def post(self, args, fmt):
@@ -131,7 +133,12 @@ class Requests(MethodView):
         upload = take_upload(args)
         fields = {name: args.get(name) for name in Submission.__dataclass_fields__ if name != "attributes"}
         submission = Submission(**fields, attributes=posted_attributes())
-        record = submit_request(session, jurisdiction, api_key, submission, extensions=args["extensions"])
+        record = submit_request(
+            session, jurisdiction, api_key, submission, extensions=args["extensions"],
+            services=lambda code: catalog_cache().get_or_make(
+                ("service", jurisdiction.id, code), lambda: find_service(session, jurisdiction, code)
+            ),
+        )  # fmt: skip
         store_and_commit(session, upload)
         return respond(fmt, "service_requests", [record])
 
@@ -140,7 +147,7 @@ class Requests(MethodView):
 class RequestById(MethodView):
     """GET Service Request."""
 
-    @geo_report.arguments(RequestArgs, location="query")
+    @geo_report.arguments(RequestArgs(), location="query")
     @also_xml(200)
     @geo_report.response(200, ServiceRequestSchema(many=True))
     def get(self, args, service_request_id, fmt):
@@ -154,7 +161,7 @@ class RequestById(MethodView):
 class Token(MethodView):
     """GET service_request_id from a token."""
 
-    @geo_report.arguments(TokenArgs, location="query")
+    @geo_report.arguments(TokenArgs(), location="query")
     @also_xml(200)
     @geo_report.response(200, TokenSchema(many=True))
     def get(self, args, token, fmt):

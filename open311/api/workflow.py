@@ -64,7 +64,7 @@ class PostedUpdateArgs(JurisdictionArgs):
 class RequestHistory(MethodView):
     """Extension: a request's history, and staff changes to it."""
 
-    @geo_report.arguments(StaffKeyArgs, location="query")
+    @geo_report.arguments(StaffKeyArgs(), location="query")
     @also_xml(200)
     @geo_report.response(200)
     def get(self, args, service_request_id, fmt):
@@ -76,7 +76,7 @@ class RequestHistory(MethodView):
         authorize_staff(key, target)
         return respond(fmt, "service_request_updates", staff_history(session, jurisdiction, target.id))
 
-    @geo_report.arguments(StaffChangeArgs, location="form", content_type="application/x-www-form-urlencoded")
+    @geo_report.arguments(StaffChangeArgs(), location="form", content_type="application/x-www-form-urlencoded")
     @also_xml(200)
     @geo_report.response(200)
     def post(self, args, service_request_id, fmt):
@@ -115,7 +115,7 @@ class RequestHistory(MethodView):
 class ServiceRequestUpdates(MethodView):
     """Extension (mySociety, FixMyStreet): updates pulled by apps and pushed by them."""
 
-    @geo_report.arguments(UpdatesFeedArgs, location="query")
+    @geo_report.arguments(UpdatesFeedArgs(), location="query")
     @also_xml(200)
     @geo_report.response(200)
     def get(self, args, fmt):
@@ -128,7 +128,7 @@ class ServiceRequestUpdates(MethodView):
         feed = updates_feed(session, jurisdiction, args.get("start_date"), args.get("end_date"), now)
         return respond(fmt, "service_request_updates", feed)
 
-    @geo_report.arguments(PostedUpdateArgs, location="form", content_type="application/x-www-form-urlencoded")
+    @geo_report.arguments(PostedUpdateArgs(), location="form", content_type="application/x-www-form-urlencoded")
     @also_xml(200)
     @geo_report.response(200)
     def post(self, args, fmt):

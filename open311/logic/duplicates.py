@@ -21,18 +21,28 @@ def duplicate_candidates(
     centre = point(longitude, latitude)
     radius = service.duplicate_radius_m
     degrees = radius / (METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
-    distance = func.ST_Distance(func.Geography(ServiceRequest.location), func.Geography(centre))
-    rows = session.execute(
-        select(ServiceRequest.id, distance.label("distance"), ServiceRequest.requested_datetime)
-        .where(
-            ServiceRequest.service_id == service.id,
-            ServiceRequest.status == "open",
-            ServiceRequest.location.op("&&")(func.ST_Expand(centre, degrees)),
-            func.ST_DWithin(func.Geography(ServiceRequest.location), func.Geography(centre), radius),
-            ServiceRequest.requested_datetime >= now - timedelta(days=service.duplicate_window_days),
-            ServiceRequest.id != (exclude or 0),
+    # The few requests in the box come from the GiST index alone; without the materialized CTE the
+    # planner also scans the service's index over the whole window and ANDs the two (40x slower at 10M).
+    near = (
+        select(
+            ServiceRequest.id, ServiceRequest.location, ServiceRequest.service_id, ServiceRequest.status,
+            ServiceRequest.requested_datetime,
         )
-        .order_by("distance", ServiceRequest.id)
+        .where(ServiceRequest.location.op("&&")(func.ST_Expand(centre, degrees)))
+        .cte("near")
+        .prefix_with("MATERIALIZED")
+    )  # fmt: skip
+    distance = func.ST_Distance(func.Geography(near.c.location), func.Geography(centre))
+    rows = session.execute(
+        select(near.c.id, distance.label("distance"), near.c.requested_datetime)
+        .where(
+            near.c.service_id == service.id,
+            near.c.status == "open",
+            func.ST_DWithin(func.Geography(near.c.location), func.Geography(centre), radius),
+            near.c.requested_datetime >= now - timedelta(days=service.duplicate_window_days),
+            near.c.id != (exclude or 0),
+        )
+        .order_by("distance", near.c.id)
         .limit(5)
     ).all()
     return [

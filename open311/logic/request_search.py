@@ -8,10 +8,11 @@ left out of every page of that listing, so pages never shift while new reports a
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import BadRequest, NotFound
@@ -122,7 +123,14 @@ def _conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuer
     if end is not None:
         conditions.append(ServiceRequest.requested_datetime <= end)
     if query.service_codes:
-        conditions.append(Service.service_code.in_(query.service_codes))
+        # Conditions stay on service_request, with ids resolved first, so that counting and paging are
+        # index-only scans walking the service's index in order.
+        ids = session.scalars(
+            select(Service.id).where(
+                Service.jurisdiction_id == jurisdiction.id, Service.service_code.in_(query.service_codes)
+            )
+        ).all()
+        conditions.append(ServiceRequest.service_id.in_(ids or [0]))
     if query.statuses:
         conditions.append(ServiceRequest.status.in_(query.statuses))
     if query.detailed_statuses:
@@ -132,7 +140,12 @@ def _conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuer
     if query.updated_before:
         conditions.append(ServiceRequest.updated_datetime < query.updated_before)
     if query.agencies:
-        conditions.append(Department.code.in_(query.agencies))
+        ids = session.scalars(
+            select(Department.id).where(
+                Department.jurisdiction_id == jurisdiction.id, Department.code.in_(query.agencies)
+            )
+        ).all()
+        conditions.append(ServiceRequest.department_id.in_(ids or [0]))
     if query.areas:
         conditions.append(
             exists().where(
@@ -155,12 +168,20 @@ def listing_statement(
         page, page_size = 1, MAX_RESULTS
     else:
         page, page_size = query.page, query.page_size
-    statement = (
-        record_query()
+    # Deferred join: the page's ids come from the index alone (OFFSET walks index entries, not rows),
+    # then only those rows are read.
+    page_ids = (
+        select(ServiceRequest.id.label("id"), ServiceRequest.requested_datetime.label("requested"))
         .where(and_(*conditions))
         .order_by(ServiceRequest.requested_datetime.desc(), ServiceRequest.id.desc())
         .limit(page_size)
         .offset((page - 1) * page_size)
+        .subquery("page_ids")
+    )
+    statement = (
+        record_query()
+        .join(page_ids, page_ids.c.id == ServiceRequest.id)
+        .order_by(page_ids.c.requested.desc(), page_ids.c.id.desc())
     )
     return statement, conditions, page, page_size
 
@@ -170,23 +191,44 @@ def current_snapshot(session: Session) -> int:
     return session.scalar(select(func.coalesce(func.max(ServiceRequest.id), 0)))
 
 
-def search_requests(session: Session, jurisdiction: Jurisdiction, query: RequestQuery) -> RequestPage:
-    """One page of the requests matching ``query``, newest first, with the total count."""
+CountCache = Callable[[tuple, Callable[[], int]], int]
+
+
+def _count_key(jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int) -> tuple:
+    paging = {"page", "page_size", "snapshot", "extensions"}
+    values = tuple(
+        tuple(value) if isinstance(value, list) else value for name, value in vars(query).items() if name not in paging
+    )
+    return ("count", jurisdiction.id, snapshot, values)
+
+
+def search_requests(
+    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, *, counts: CountCache | None = None
+) -> RequestPage:
+    """One page of the requests matching ``query``, newest first, with the total count.
+
+    ``counts`` may keep totals per (filters, snapshot) for a short time (the API passes its per-worker
+    cache): paging through a listing, or apps polling the same listing, then count once.
+    """
     snapshot = query.snapshot if query.snapshot is not None else current_snapshot(session)
     statement, conditions, page, page_size = listing_statement(session, jurisdiction, query, snapshot)
     rows = session.execute(statement).all()
     if len(rows) < page_size and (page == 1 or rows):
         total = (page - 1) * page_size + len(rows)
     else:
-        total = session.scalar(
-            select(func.count())
-            .select_from(ServiceRequest)
-            .join(Service, ServiceRequest.service_id == Service.id)
-            .outerjoin(Department, ServiceRequest.department_id == Department.id)
-            .where(and_(*conditions))
-        )
+
+        def count() -> int:
+            return session.scalar(select(func.count()).select_from(ServiceRequest).where(and_(*conditions)))
+
+        total = counts(_count_key(jurisdiction, query, snapshot), count) if counts else count()
     records = to_records(session, jurisdiction, rows, extensions=query.extensions)
     return RequestPage(records, total, page, page_size, snapshot)
+
+
+#: Built once: SQLAlchemy then reuses its compiled form and cache key for every lookup.
+ONE_REQUEST = record_query().where(
+    ServiceRequest.id == bindparam("request_id"), ServiceRequest.jurisdiction_id == bindparam("jurisdiction_id")
+)
 
 
 def get_request(
@@ -195,11 +237,8 @@ def get_request(
     """GET Service Request: the one record, or 404."""
     row = None
     if service_request_id.isdigit() and len(service_request_id) < 19:
-        row = session.execute(
-            record_query().where(
-                ServiceRequest.id == int(service_request_id), ServiceRequest.jurisdiction_id == jurisdiction.id
-            )
-        ).first()
+        params = {"request_id": int(service_request_id), "jurisdiction_id": jurisdiction.id}
+        row = session.execute(ONE_REQUEST, params).first()
     if row is None:
         raise NotFound(f"service_request_id provided was not found: {service_request_id}")
     return to_records(session, jurisdiction, [row], extensions=extensions)[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import BadRequest
-from ..models import ApiKey, Jurisdiction, ServiceRequest, ServiceRequestArea, ServiceRequestContact
+from ..models import ApiKey, Jurisdiction, Service, ServiceRequest, ServiceRequestArea, ServiceRequestContact
 from .assignment import areas_at, responsible_department
 from .attributes import check_attributes
 from .catalog import find_service
@@ -56,17 +57,24 @@ def _location_problems(submission: Submission) -> list[str]:
 
 
 def submit_request(
-    session: Session, jurisdiction: Jurisdiction, api_key: ApiKey, submission: Submission, *, extensions: bool = False
+    session: Session,
+    jurisdiction: Jurisdiction,
+    api_key: ApiKey,
+    submission: Submission,
+    *,
+    extensions: bool = False,
+    services: Callable[[str], Service] | None = None,
 ) -> dict:
     """Store a new request and return the POST response record (id, token or neither, by service type).
 
     Every problem is reported at once (400); nothing is stored when the request is refused. When open
     requests of the same service lie near (Extension), ``service_notice`` says so and, with
     ``extensions``, ``extended_attributes.duplicate_candidates`` lists them; the request is stored anyway.
+    ``services`` looks a service definition up by code (the API passes its per-worker cache).
     """
     if not submission.service_code:
         raise BadRequest("service_code was not provided")
-    service = find_service(session, jurisdiction, submission.service_code)
+    service = (services or (lambda code: find_service(session, jurisdiction, code)))(submission.service_code)
     values, problems = check_attributes(service, submission.attributes)
     problems = _location_problems(submission) + problems
     if problems:

@@ -42,9 +42,22 @@ class ServiceRequest(Base):
         CheckConstraint(f"detailed_status IN ({_ALL_SQL})", name="detailed_status"),
         CheckConstraint("char_length(description) <= 4000", name="description_length"),
         UniqueConstraint("jurisdiction_id", "external_id"),
-        Index("ix_service_request_recent", "jurisdiction_id", text("requested_datetime DESC"), text("id DESC")),
+        # Covering indexes: listing, paging and counting with the usual filters are index-only scans.
+        Index(
+            "ix_service_request_recent",
+            "jurisdiction_id",
+            text("requested_datetime DESC"),
+            text("id DESC"),
+            postgresql_include=["status", "service_id", "department_id", "location"],
+        ),
         Index("ix_service_request_updated", "jurisdiction_id", "updated_datetime"),
-        Index("ix_service_request_service", "service_id", text("requested_datetime DESC")),
+        Index(
+            "ix_service_request_service",
+            "service_id",
+            text("requested_datetime DESC"),
+            text("id DESC"),
+            postgresql_include=["jurisdiction_id", "status", "department_id"],
+        ),
         Index("ix_service_request_location", "location", postgresql_using="gist"),
     )
 

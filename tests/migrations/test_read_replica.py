@@ -69,5 +69,5 @@ def test_gets_read_from_the_replica_and_writes_go_to_the_primary(clusters):
     assert reply.status_code == 200
     assert reply.get_json()[0]["service_request_id"] == request_id
     assert client.get("/open311/v2/services.json").status_code == 200
-    for database in app.extensions["open311.db"].engine, app.extensions["open311.db"].read_sessionmaker.kw["bind"]:
-        database.dispose()
+    for engine_ in app.extensions["open311.db"].engine, app.extensions["open311.db"].read_sessionmaker.kw["bind"]:
+        engine_.dispose()
