@@ -272,7 +272,8 @@ def soak(url: str, seconds: int) -> list[tuple[int, int]]:
 
 
 def _versions() -> dict[str, str]:
-    import flask
+    import importlib.metadata
+
     import gunicorn
     import sqlalchemy
 
@@ -289,7 +290,7 @@ def _versions() -> dict[str, str]:
         "Python": platform.python_version(),
         "PostgreSQL": postgres,
         "PostGIS": postgis,
-        "Flask": flask.__version__ if hasattr(flask, "__version__") else "",
+        "Flask": importlib.metadata.version("flask"),
         "SQLAlchemy": sqlalchemy.__version__,
         "gunicorn": gunicorn.__version__,
         "wrk": wrk_version,
@@ -333,7 +334,7 @@ def main() -> None:
     from .report import write_report
 
     write_report(args.output, requests=requests, size=size, results=results, floor=floor, compare=compare,
-                 importer=rate, soak=memory, versions=_versions(), command=" ".join(sys.argv))  # fmt: skip
+                 importer=rate, soak=memory, versions=_versions(), command=re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", " ".join(sys.argv)))  # fmt: skip
     print(f"wrote {args.output}")
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import distinct_on
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from ..models import Area, AreaLayer, Department, Jurisdiction, RoutingRule, Service
 
@@ -36,6 +36,7 @@ def areas_at(session: Session, jurisdiction: Jurisdiction, longitude: float, lat
         .where(AreaLayer.jurisdiction_id == jurisdiction.id, func.ST_Covers(Area.geom, point(longitude, latitude)))
         .order_by(AreaLayer.rank, Area.code)
         .ext(distinct_on(AreaLayer.rank))
+        .options(defer(Area.geom))  # the polygon itself is never needed here, only which area it is
     )
     return list(session.scalars(query))
 

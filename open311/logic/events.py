@@ -15,6 +15,8 @@ def emit(
     event_type: str,
     department_ids: list[int | None],
     details: dict | None = None,
+    *,
+    jurisdiction: Jurisdiction | None = None,
 ) -> list[OutboxEvent]:
     """Queue ``event_type`` about ``request`` for each listed department that has a webhook."""
     ids = {d for d in department_ids if d is not None}
@@ -25,8 +27,10 @@ def emit(
     ).all()
     if not departments:
         return []
-    jurisdiction = session.get(Jurisdiction, request.jurisdiction_id)
-    current = session.get(Department, request.department_id) if request.department_id else None
+    jurisdiction = jurisdiction or session.get(Jurisdiction, request.jurisdiction_id)
+    current = next((d for d in departments if d.id == request.department_id), None)
+    if current is None and request.department_id:
+        current = session.get(Department, request.department_id)
     payload = {
         "event": event_type,
         "jurisdiction_id": jurisdiction.jurisdiction_id,

@@ -98,6 +98,7 @@ def submit_request(
         jurisdiction_id=jurisdiction.id,
         service_id=service.id,
         department_id=department.id if department else None,
+        status_notes=None,
         description=submission.description,
         address=submission.address_string,
         address_id=submission.address_id,
@@ -120,7 +121,7 @@ def submit_request(
     session.add(request)
     session.flush()
     record_change(session, request, api_key, "created", new_status="received", now=now)
-    emit(session, request, "request.created", [request.department_id])
+    emit(session, request, "request.created", [request.department_id], jurisdiction=jurisdiction)
 
     response: dict = {}
     if service.type == "realtime":

@@ -38,4 +38,5 @@ class ApiKey(Base):
     created: Mapped[datetime] = created_column()
     revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    departments = relationship("Department", secondary=api_key_department, lazy="selectin")
+    #: Loaded only for staff checks (a client key's POST never needs it).
+    departments = relationship("Department", secondary=api_key_department, lazy="select")
