@@ -61,7 +61,9 @@ WITH draws AS (
     SELECT g AS id,
            1 + floor(random() * :points)::int AS point_index,
            (:services)[1 + floor(random() * cardinality(:services))::int] AS service_id,
-           :start_epoch + sqrt(random()) * :span_seconds AS requested_epoch,
+           -- ids grow with time, as in a live system (recent requests sit together on disk); the
+           -- square root gives a density rising linearly over the years
+           :start_epoch + sqrt((g - 1 + random()) / :total) * :span_seconds AS requested_epoch,
            random() AS status_draw, random() AS mix_draw, random() AS delay_draw,
            random() - 0.5 AS dx, random() - 0.5 AS dy
     FROM generate_series(:first, :last) AS g
@@ -191,7 +193,7 @@ def generate(url: str, requests: int, years: float, chunk: int, fresh: bool = Tr
             last = min(first + chunk - 1, requests)
             params = {
                 "points": points, "services": weighted, "start_epoch": now_epoch - span, "span_seconds": span,
-                "now_epoch": now_epoch, "first": first, "last": last, "jurisdiction": paris.id,
+                "now_epoch": now_epoch, "first": first, "last": last, "jurisdiction": paris.id, "total": requests,
                 "default_department": paris.default_department_id,
             }  # fmt: skip
             for statement in statements:
