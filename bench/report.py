@@ -71,10 +71,11 @@ def write_report(path: Path, *, requests, size, results, floor, compare, importe
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: `{command}` against {requests:,} requests ({size} database).",
         "",
         *[f"- {name}: {value}" for name, value in versions.items()],
-        f"- gunicorn: {results['memory']['workers']} gthread workers × 2 threads, 127.0.0.1; wrk: 16 connections "
-        "(throughput) and 1 connection (latency at one client); each case measured for the run's duration.",
+        f"- gunicorn: {results['memory']['workers']} gthread workers × 2 threads, 127.0.0.1; wrk: 8 connections, one "
+        "per server thread (throughput), and 1 connection (latency at one client); each case measured for the "
+        "run's duration.",
         "",
-        "| case | requests/s (16 clients) | p50 / p99 ms (16 clients) | p50 / p99 ms (1 client) |",
+        "| case | requests/s (8 clients) | p50 / p99 ms (8 clients) | p50 / p99 ms (1 client) |",
         "|---|---|---|---|",
         *[_row(name, result) for name, result in results.items() if name != "memory"],
         "",
@@ -82,7 +83,7 @@ def write_report(path: Path, *, requests, size, results, floor, compare, importe
         "",
         "| floor | requests/s | p50 / p99 ms |",
         "|---|---|---|",
-        f"| framework: trivial Flask endpoint, same gunicorn settings, 16 clients | {floor['framework']['rps']:,.0f} | "
+        f"| framework: trivial Flask endpoint, same gunicorn settings, 8 clients | {floor['framework']['rps']:,.0f} | "
         f"{floor['framework']['p50']:.2f} / {floor['framework']['p99']:.2f} |",
         *[
             f"| database: case {name}, same SQL from psycopg + json.dumps, 1 client | {value['rps']:,.0f} | "
@@ -99,7 +100,7 @@ def write_report(path: Path, *, requests, size, results, floor, compare, importe
         lines += [
             f"Same cases against {compare['requests']:,} requests (growth):",
             "",
-            "| case | requests/s (16 clients) | p50 / p99 ms (16 clients) | p50 / p99 ms (1 client) |",
+            "| case | requests/s (8 clients) | p50 / p99 ms (8 clients) | p50 / p99 ms (1 client) |",
             "|---|---|---|---|",
             *[_row(name, compare[name]) for name in ("3 filter 30 days", "6 request.json", "7 POST requests.json")],
             "",
