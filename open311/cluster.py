@@ -28,6 +28,10 @@ SERVER_SETTINGS = {
     "maintenance_work_mem": "'512MB'",
     "effective_cache_size": "'4GB'",
     "random_page_cost": "1.1",
+    # An API answers many small queries at once: parallel workers and JIT compilation only add latency
+    # and oversubscribe the cores (measured with bench/run on 2 cores).
+    "max_parallel_workers_per_gather": "0",
+    "jit": "off",
     "fsync": "on",
     "synchronous_commit": "on",
     "log_min_duration_statement": "1000",

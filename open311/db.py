@@ -26,7 +26,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for a PostGIS URL (``postgresql://`` is read as psycopg 3)."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+    # psycopg prepares a statement on the server after a few executions, and PostgreSQL may then plan it
+    # once for all parameters (a generic plan). Our listings depend on their dates, boxes and radii: a
+    # generic plan made them take seconds at 10 million requests (bench/RESULTS.md), so plan each time.
+    options = {"options": "-c plan_cache_mode=force_custom_plan"}
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=options)
 
 
 def init_app(app: Flask, url: str, read_url: str | None = None) -> None:
