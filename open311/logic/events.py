@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from ..formats import format_datetime
 from ..models import Department, Jurisdiction, OutboxEvent, ServiceRequest
+from ..models.service_request import CLOSED_STATUSES
 
 
 def emit(
@@ -36,7 +37,7 @@ def emit(
         "jurisdiction_id": jurisdiction.jurisdiction_id,
         "service_request_id": str(request.id),
         "occurred": format_datetime(request.updated_datetime),
-        "status": "closed" if request.detailed_status in _closed() else "open",
+        "status": "closed" if request.detailed_status in CLOSED_STATUSES else "open",
         "detailed_status": request.detailed_status,
         "department_code": current.code if current else None,
         "status_notes": request.status_notes,
@@ -48,9 +49,3 @@ def emit(
     ]
     session.add_all(events)
     return events
-
-
-def _closed() -> tuple[str, ...]:
-    from ..models.service_request import CLOSED_STATUSES
-
-    return CLOSED_STATUSES

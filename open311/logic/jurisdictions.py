@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import BadRequest, NotFound
@@ -28,8 +28,3 @@ def resolve_jurisdiction(session: Session, jurisdiction_id: str | None, default_
     if default_id:
         return resolve_jurisdiction(session, default_id)
     raise BadRequest("jurisdiction_id was not provided: this server hosts several jurisdictions.")
-
-
-def jurisdiction_count(session: Session) -> int:
-    """How many jurisdictions this server hosts."""
-    return session.scalar(select(func.count()).select_from(Jurisdiction))

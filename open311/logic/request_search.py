@@ -110,6 +110,12 @@ def _geo_conditions(query: RequestQuery) -> list[ColumnElement]:
     return conditions
 
 
+def _ids_of(session: Session, id_column, jurisdiction_column, code_column, jurisdiction, codes: list[str]) -> list[int]:
+    """The ids of the jurisdiction's rows with these codes ([0], matching nothing, when none exists)."""
+    query = select(id_column).where(jurisdiction_column == jurisdiction.id, code_column.in_(codes))
+    return list(session.scalars(query)) or [0]
+
+
 def _conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuery) -> list[ColumnElement]:
     conditions: list[ColumnElement] = [ServiceRequest.jurisdiction_id == jurisdiction.id]
     if query.service_request_ids:
@@ -125,12 +131,10 @@ def _conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuer
     if query.service_codes:
         # Conditions stay on service_request, with ids resolved first, so that counting and paging are
         # index-only scans walking the service's index in order.
-        ids = session.scalars(
-            select(Service.id).where(
-                Service.jurisdiction_id == jurisdiction.id, Service.service_code.in_(query.service_codes)
-            )
-        ).all()
-        conditions.append(ServiceRequest.service_id.in_(ids or [0]))
+        ids = _ids_of(
+            session, Service.id, Service.jurisdiction_id, Service.service_code, jurisdiction, query.service_codes
+        )
+        conditions.append(ServiceRequest.service_id.in_(ids))
     if query.statuses:
         conditions.append(ServiceRequest.status.in_(query.statuses))
     if query.detailed_statuses:
@@ -140,12 +144,8 @@ def _conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuer
     if query.updated_before:
         conditions.append(ServiceRequest.updated_datetime < query.updated_before)
     if query.agencies:
-        ids = session.scalars(
-            select(Department.id).where(
-                Department.jurisdiction_id == jurisdiction.id, Department.code.in_(query.agencies)
-            )
-        ).all()
-        conditions.append(ServiceRequest.department_id.in_(ids or [0]))
+        ids = _ids_of(session, Department.id, Department.jurisdiction_id, Department.code, jurisdiction, query.agencies)
+        conditions.append(ServiceRequest.department_id.in_(ids))
     if query.areas:
         conditions.append(
             exists().where(
