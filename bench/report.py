@@ -86,7 +86,7 @@ def write_report(path: Path, *, requests, size, results, floor, compare, importe
         f"| framework: trivial Flask endpoint, same gunicorn settings, 8 clients | {floor['framework']['rps']:,.0f} | "
         f"{floor['framework']['p50']:.2f} / {floor['framework']['p99']:.2f} |",
         *[
-            f"| database: case {name}, same SQL from psycopg + json.dumps, 1 client | {value['rps']:,.0f} | "
+            f"| database: case {name}, same SQL from psycopg + orjson, 1 client | {value['rps']:,.0f} | "
             f"{value['p50']:.2f} / {value['p99']:.2f} |"
             for name, value in floor.items()
             if name != "framework"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, has_request_context, request
+from psycopg.rows import namedtuple_row
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,15 +23,25 @@ class Database:
     read_sessionmaker: sessionmaker[Session]
 
 
+#: psycopg's threshold of executions before it prepares a statement by itself: never (None would also
+#: refuse explicit preparation).
+NEVER_IMPLICITLY = 2**31 - 1
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for a PostGIS URL (``postgresql://`` is read as psycopg 3)."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    # psycopg prepares a statement on the server after a few executions, and PostgreSQL may then plan it
-    # once for all parameters (a generic plan). Our listings depend on their dates, boxes and radii: a
-    # generic plan made them take seconds at 10 million requests (bench/RESULTS.md), so plan each time.
-    options = {"options": "-c plan_cache_mode=force_custom_plan"}
-    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=options)
+    # psycopg would prepare a statement on the server after a few executions, and PostgreSQL may then
+    # plan it once for all parameters (a generic plan). Our listings depend on their dates, boxes and
+    # radii: a generic plan made them take seconds at 10 million requests (bench/RESULTS.md). So nothing
+    # is prepared implicitly (every statement is planned for its values); keyed lookups, whose plan never
+    # depends on the key, are prepared explicitly with :func:`fetch_prepared`.
+    options = {"prepare_threshold": NEVER_IMPLICITLY}
+    # No pool_pre_ping: it costs a round trip per request (a third of GET requests/{id}). After a
+    # database restart the first statement on a dead connection fails, SQLAlchemy then discards the
+    # whole pool, and the requests after it get fresh connections.
+    return create_engine(url, echo=echo, connect_args=options)
 
 
 def init_app(app: Flask, url: str, read_url: str | None = None) -> None:
@@ -43,6 +54,18 @@ def init_app(app: Flask, url: str, read_url: str | None = None) -> None:
         engine, sessionmaker(engine, expire_on_commit=False), sessionmaker(reader, expire_on_commit=False)
     )
     app.teardown_appcontext(_close_session)
+
+
+def fetch_prepared(session: Session, sql: str, params: dict) -> list:
+    """Rows (named tuples) of a keyed lookup run as a prepared statement: planned once per connection.
+
+    For statements whose best plan is the same for every key (a primary-key lookup); planning them
+    took three times as long as running them (bench/RESULTS.md). ``sql`` is compiled for psycopg.
+    """
+    connection = session.connection().connection.driver_connection
+    with connection.cursor(row_factory=namedtuple_row) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall()
 
 
 def get_session() -> Session:

@@ -7,9 +7,10 @@ assigned to the one whose ``code`` sorts first (text order), so the answer never
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.dialects.postgresql import aggregate_order_by, distinct_on
 from sqlalchemy.orm import Session, defer
 
 from ..models import Area, AreaLayer, Department, Jurisdiction, RoutingRule, Service
@@ -60,6 +61,56 @@ def responsible_department(session: Session, service: Service, areas: list[Area]
     if jurisdiction.default_department_id is not None:
         return session.get(Department, jurisdiction.default_department_id)
     return None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a new request falls: its areas as (area id, layer id), least specific layer first, the
+    department a routing rule of the most specific layer names (None: no rule), and the transaction's time.
+    """
+
+    areas: tuple[tuple[int, int], ...]
+    rule_department_id: int | None
+    now: datetime
+
+
+def place(
+    session: Session, jurisdiction: Jurisdiction, service: Service, longitude: float, latitude: float
+) -> Placement:
+    """:func:`areas_at` and the routing rule of :func:`responsible_department`, in one round trip."""
+    hit = (
+        select(Area.id, Area.layer_id, AreaLayer.rank)
+        .join(AreaLayer, Area.layer_id == AreaLayer.id)
+        .where(AreaLayer.jurisdiction_id == jurisdiction.id, func.ST_Covers(Area.geom, point(longitude, latitude)))
+        .order_by(AreaLayer.rank, Area.code)
+        .ext(distinct_on(AreaLayer.rank))
+        .cte("hit")
+    )
+    rule = (
+        select(RoutingRule.department_id)
+        .join(hit, RoutingRule.area_id == hit.c.id)
+        .where(RoutingRule.service_id == service.id)
+        .order_by(hit.c.rank.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        select(
+            func.now(),
+            func.array_agg(aggregate_order_by(hit.c.id, hit.c.rank)),
+            func.array_agg(aggregate_order_by(hit.c.layer_id, hit.c.rank)),
+            rule,
+        ).select_from(hit)
+    ).one()
+    now, area_ids, layer_ids, department_id = row
+    return Placement(tuple(zip(area_ids or (), layer_ids or (), strict=True)), department_id, now)
+
+
+def default_department_id(jurisdiction: Jurisdiction, service: Service) -> int | None:
+    """Where a request goes when no routing rule applies: the service's default, else the jurisdiction's."""
+    if service.default_department_id is not None:
+        return service.default_department_id
+    return jurisdiction.default_department_id
 
 
 def assign(session: Session, service: Service, longitude: float, latitude: float) -> Assignment:

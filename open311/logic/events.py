@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import cast, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from ..formats import format_datetime
@@ -18,20 +19,16 @@ def emit(
     details: dict | None = None,
     *,
     jurisdiction: Jurisdiction | None = None,
-) -> list[OutboxEvent]:
-    """Queue ``event_type`` about ``request`` for each listed department that has a webhook."""
-    ids = {d for d in department_ids if d is not None}
+) -> None:
+    """Queue ``event_type`` about ``request`` for each listed department that has a webhook.
+
+    One INSERT ... SELECT: which departments have a webhook, and the current department's code, are
+    read by the insert itself (no round trip when none has one, as for most cities).
+    """
+    ids = sorted({d for d in department_ids if d is not None})
     if not ids:
-        return []
-    departments = session.scalars(
-        select(Department).where(Department.id.in_(ids), Department.webhook_url.is_not(None))
-    ).all()
-    if not departments:
-        return []
+        return
     jurisdiction = jurisdiction or session.get(Jurisdiction, request.jurisdiction_id)
-    current = next((d for d in departments if d.id == request.department_id), None)
-    if current is None and request.department_id:
-        current = session.get(Department, request.department_id)
     payload = {
         "event": event_type,
         "jurisdiction_id": jurisdiction.jurisdiction_id,
@@ -39,13 +36,16 @@ def emit(
         "occurred": format_datetime(request.updated_datetime),
         "status": "closed" if request.detailed_status in CLOSED_STATUSES else "open",
         "detailed_status": request.detailed_status,
-        "department_code": current.code if current else None,
         "status_notes": request.status_notes,
         **(details or {}),
     }
-    events = [
-        OutboxEvent(department_id=department.id, request_id=request.id, event_type=event_type, payload=payload)
-        for department in sorted(departments, key=lambda d: d.id)
-    ]
-    session.add_all(events)
-    return events
+    current_code = select(Department.code).where(Department.id == request.department_id).scalar_subquery()
+    full_payload = cast(payload, JSONB).op("||")(func.jsonb_build_object("department_code", current_code))
+    recipients = (
+        select(Department.id, literal(request.id), literal(event_type), full_payload)
+        .where(Department.id.in_(ids), Department.webhook_url.is_not(None))
+        .order_by(Department.id)
+    )
+    session.execute(
+        insert(OutboxEvent).from_select(["department_id", "request_id", "event_type", "payload"], recipients)
+    )

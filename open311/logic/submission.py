@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import BadRequest
 from ..models import ApiKey, Jurisdiction, Service, ServiceRequest, ServiceRequestArea, ServiceRequestContact
-from .assignment import areas_at, responsible_department
+from .assignment import default_department_id, place
 from .attributes import check_attributes
 from .catalog import find_service
 from .duplicates import duplicate_candidates, duplicate_notice
@@ -85,19 +85,23 @@ def submit_request(
         point = (submission.long, submission.lat)
     else:
         point = geocode(submission.address_string, submission.address_id)
-    areas = areas_at(session, jurisdiction, *point) if point else []
+    if point:
+        placement = place(session, jurisdiction, service, *point)
+        areas, department_id, now = placement.areas, placement.rule_department_id, placement.now
+    else:
+        areas, department_id, now = (), None, session.scalar(select(func.now()))
     if point and not areas and not jurisdiction.accept_outside:
         raise BadRequest(
             f"The location ({point[1]}, {point[0]}) is outside the jurisdiction {jurisdiction.jurisdiction_id}"
         )
-    department = responsible_department(session, service, areas)
+    if department_id is None:
+        department_id = default_department_id(jurisdiction, service)
 
-    now = session.scalar(select(func.now()))
     candidates = duplicate_candidates(session, service, *point, now) if point else []
     request = ServiceRequest(
         jurisdiction_id=jurisdiction.id,
         service_id=service.id,
-        department_id=department.id if department else None,
+        department_id=department_id,
         status_notes=None,
         description=submission.description,
         address=submission.address_string,
@@ -114,7 +118,7 @@ def submit_request(
         channel=api_key.name,
         api_key_id=api_key.id,
     )
-    request.areas = [ServiceRequestArea(layer_id=area.layer_id, area_id=area.id) for area in areas]
+    request.areas = [ServiceRequestArea(layer_id=layer_id, area_id=area_id) for area_id, layer_id in areas]
     contact = {name: getattr(submission, name) for name in CONTACT_FIELDS}
     if any(contact.values()):
         request.contact = ServiceRequestContact(**contact)

@@ -59,6 +59,13 @@ class ServiceRequest(Base):
             postgresql_include=["jurisdiction_id", "status", "department_id"],
         ),
         Index("ix_service_request_location", "location", postgresql_using="gist"),
+        # Duplicate detection looks near a new request among open ones only (about 5% of ten years).
+        Index(
+            "ix_service_request_open_location",
+            "location",
+            postgresql_using="gist",
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -1,0 +1,100 @@
+"""Where the time of one benchmark case goes, in-process: per-request time, SQL statements, hot functions.
+
+    .venv/bin/python -m bench.profile post|request_json|request_xml|requests_json|requests_xml [--count 300]
+
+Runs the case through Flask's test client against the bench database (OPEN311_BENCH_DATABASE_URL),
+counts the SQL statements of one request, times ``--count`` requests, then prints cProfile's top
+functions by cumulative and by own time. POSTs made here are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import time
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+from open311 import create_app
+from open311.db import make_engine
+from open311.logic.api_keys import create_key
+from open311.logic.jurisdictions import resolve_jurisdiction
+
+from .common import bench_url, percentile
+
+BASE = "/open311/v2"
+#: The part of Paris the POST case draws its points from (inside the périphérique).
+PARIS_BOX = (2.26, 48.825, 2.41, 48.895)
+
+
+def _case(name: str, client, key: str, highest: int):
+    """A function making one request of case ``name``."""
+    if name == "post":
+
+        def post():
+            long = random.uniform(PARIS_BOX[0], PARIS_BOX[2])  # noqa: S311 (load, not security)
+            lat = random.uniform(PARIS_BOX[1], PARIS_BOX[3])  # noqa: S311
+            form = {"api_key": key, "service_code": "5201", "attribute[TAILLE]": "petit", "lat": lat, "long": long}
+            return client.post(f"{BASE}/requests.json", data=form)
+
+        return post
+    if name.startswith("request_"):
+        fmt = name.split("_")[1]
+        return lambda: client.get(f"{BASE}/requests/{random.randint(1, highest)}.{fmt}")  # noqa: S311
+    fmt = name.split("_")[1]
+    return lambda: client.get(f"{BASE}/requests.{fmt}")
+
+
+def main() -> None:
+    """Profile one case and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("case", choices=["post", "request_json", "request_xml", "requests_json", "requests_xml"])
+    parser.add_argument("--count", type=int, default=300)
+    args = parser.parse_args()
+    url = bench_url()
+    engine = make_engine(url)
+    with Session(engine) as session:
+        highest = session.scalar(text("SELECT coalesce(max(id), 0) FROM service_request"))
+        _row, key = create_key(session, "bench-profile", resolve_jurisdiction(session, "paris.fr"))
+        session.commit()
+    app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
+    client = app.test_client()
+    make = _case(args.case, client, key, highest)
+    try:
+        make()  # warm the caches
+        statements: list[str] = []
+        app_engine = app.extensions["open311.db"].engine
+        listener = lambda *a: statements.append(a[2].split("\n")[0][:100])  # noqa: E731
+        event.listen(app_engine, "before_cursor_execute", listener)
+        status = make().status_code
+        event.remove(app_engine, "before_cursor_execute", listener)
+        print(f"status {status}; {len(statements)} SQL statements in one request:")
+        for statement in statements:
+            print(f"  {statement}")
+        times = []
+        profiler = cProfile.Profile()
+        for _ in range(args.count):
+            started = time.perf_counter()
+            profiler.enable()
+            make()
+            profiler.disable()
+            times.append((time.perf_counter() - started) * 1000)
+        print(f"{args.count} requests: p50 {percentile(times, 0.5):.2f} ms, p99 {percentile(times, 0.99):.2f} ms")
+        for order in ("cumulative", "tottime"):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(25)
+            print(out.getvalue())
+    finally:
+        with Session(engine) as session:
+            session.execute(text("DELETE FROM service_request WHERE id > :n"), {"n": highest})
+            session.execute(text("DELETE FROM api_key WHERE name = 'bench-profile'"))
+            session.commit()
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

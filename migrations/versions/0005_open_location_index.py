@@ -1,0 +1,28 @@
+"""a spatial index of open requests, for duplicate detection
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-23
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_service_request_open_location",
+        "service_request",
+        ["location"],
+        postgresql_using="gist",
+        postgresql_where=sa.text("status = 'open'"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_service_request_open_location", table_name="service_request")
