@@ -390,6 +390,9 @@ def gunicorn_arguments(app: str, bind: str, workers: int, threads: int, pidfile:
         "--threads", str(threads),
         "--keep-alive", "5",
         "--backlog", "2048",
+        # Each worker listens on its own socket: the kernel spreads connections over the workers
+        # (with one shared socket, one worker took every keep-alive connection of a client pool).
+        "--reuse-port",
         "--pid", str(pidfile),
         app,
     ]  # fmt: skip

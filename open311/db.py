@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app, g, has_request_context, request
 from psycopg.rows import namedtuple_row
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, Executable, create_engine
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -56,16 +57,30 @@ def init_app(app: Flask, url: str, read_url: str | None = None) -> None:
     app.teardown_appcontext(_close_session)
 
 
-def fetch_prepared(session: Session, sql: str, params: dict) -> list:
-    """Rows (named tuples) of a keyed lookup run as a prepared statement: planned once per connection.
-
-    For statements whose best plan is the same for every key (a primary-key lookup); planning them
-    took three times as long as running them (bench/RESULTS.md). ``sql`` is compiled for psycopg.
+@dataclass(frozen=True)
+class CompiledStatement:
+    """A statement compiled once for psycopg, run on the session's connection without SQLAlchemy's
+    per-execution work. With ``prepare`` (for statements whose best plan is the same for every
+    parameter, such as keyed lookups, where planning took three times as long as running) it is a
+    server-side prepared statement, planned once per connection; without, it is planned for its values.
     """
-    connection = session.connection().connection.driver_connection
-    with connection.cursor(row_factory=namedtuple_row) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        return cursor.fetchall()
+
+    sql: str
+    defaults: dict = field(default_factory=dict)
+    prepare: bool = True
+
+    @classmethod
+    def of(cls, statement: Executable, *, prepare: bool = True) -> CompiledStatement:
+        """Compile a SQLAlchemy statement; its literal values become default parameters."""
+        compiled = statement.compile(dialect=psycopg_dialect())
+        return cls(str(compiled), {k: v for k, v in compiled.params.items() if v is not None}, prepare)
+
+    def fetch(self, session: Session, params: dict) -> list:
+        """The rows (named tuples) for ``params``, in the session's transaction."""
+        connection = session.connection().connection.driver_connection
+        with connection.cursor(row_factory=namedtuple_row) as cursor:
+            cursor.execute(self.sql, {**self.defaults, **params}, prepare=self.prepare)
+            return cursor.fetchall()
 
 
 def get_session() -> Session:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by, distinct_on
 from sqlalchemy.orm import Session, defer
 
+from ..db import CompiledStatement
 from ..models import Area, AreaLayer, Department, Jurisdiction, RoutingRule, Service
 
 
@@ -74,14 +75,14 @@ class Placement:
     now: datetime
 
 
-def place(
-    session: Session, jurisdiction: Jurisdiction, service: Service, longitude: float, latitude: float
-) -> Placement:
-    """:func:`areas_at` and the routing rule of :func:`responsible_department`, in one round trip."""
+def _placement_sql() -> CompiledStatement:
     hit = (
         select(Area.id, Area.layer_id, AreaLayer.rank)
         .join(AreaLayer, Area.layer_id == AreaLayer.id)
-        .where(AreaLayer.jurisdiction_id == jurisdiction.id, func.ST_Covers(Area.geom, point(longitude, latitude)))
+        .where(
+            AreaLayer.jurisdiction_id == bindparam("jurisdiction_id"),
+            func.ST_Covers(Area.geom, point(bindparam("longitude"), bindparam("latitude"))),
+        )
         .order_by(AreaLayer.rank, Area.code)
         .ext(distinct_on(AreaLayer.rank))
         .cte("hit")
@@ -89,20 +90,35 @@ def place(
     rule = (
         select(RoutingRule.department_id)
         .join(hit, RoutingRule.area_id == hit.c.id)
-        .where(RoutingRule.service_id == service.id)
+        .where(RoutingRule.service_id == bindparam("service_id"))
         .order_by(hit.c.rank.desc())
         .limit(1)
         .scalar_subquery()
     )
-    row = session.execute(
-        select(
-            func.now(),
-            func.array_agg(aggregate_order_by(hit.c.id, hit.c.rank)),
-            func.array_agg(aggregate_order_by(hit.c.layer_id, hit.c.rank)),
-            rule,
-        ).select_from(hit)
-    ).one()
-    now, area_ids, layer_ids, department_id = row
+    statement = select(
+        func.now(),
+        func.array_agg(aggregate_order_by(hit.c.id, hit.c.rank)),
+        func.array_agg(aggregate_order_by(hit.c.layer_id, hit.c.rank)),
+        rule,
+    ).select_from(hit)
+    return CompiledStatement.of(statement)
+
+
+#: Compiled once, run as a prepared statement (its plan does not depend on the point).
+PLACEMENT_SQL = _placement_sql()
+
+
+def place(
+    session: Session, jurisdiction: Jurisdiction, service: Service, longitude: float, latitude: float
+) -> Placement:
+    """:func:`areas_at` and the routing rule of :func:`responsible_department`, in one round trip."""
+    params = {
+        "jurisdiction_id": jurisdiction.id,
+        "service_id": service.id,
+        "longitude": longitude,
+        "latitude": latitude,
+    }
+    now, area_ids, layer_ids, department_id = PLACEMENT_SQL.fetch(session, params)[0]
     return Placement(tuple(zip(area_ids or (), layer_ids or (), strict=True)), department_id, now)
 
 

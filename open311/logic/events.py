@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import cast, func, insert, literal, select
+from psycopg.types.json import Jsonb
+from sqlalchemy import ARRAY, BigInteger, Integer, String, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from ..db import CompiledStatement
 from ..formats import format_datetime
 from ..models import Department, Jurisdiction, OutboxEvent, ServiceRequest
 from ..models.service_request import CLOSED_STATUSES
+from .request_storage import StoredRequest
 
 
 def emit(
     session: Session,
-    request: ServiceRequest,
+    request: ServiceRequest | StoredRequest,
     event_type: str,
     department_ids: list[int | None],
     details: dict | None = None,
@@ -39,13 +42,22 @@ def emit(
         "status_notes": request.status_notes,
         **(details or {}),
     }
-    current_code = select(Department.code).where(Department.id == request.department_id).scalar_subquery()
-    full_payload = cast(payload, JSONB).op("||")(func.jsonb_build_object("department_code", current_code))
+    params = {"ids": ids, "request_id": request.id, "event_type": event_type, "payload": Jsonb(payload)}
+    session.flush()  # the request and its history rows are in the database before the event refers to them
+    OUTBOX_INSERT.fetch(session, {**params, "current_department_id": request.department_id})
+
+
+def _outbox_insert() -> CompiledStatement:
+    current_code = select(Department.code).where(Department.id == bindparam("current_department_id")).scalar_subquery()
+    payload = bindparam("payload", type_=JSONB).op("||")(func.jsonb_build_object("department_code", current_code))
     recipients = (
-        select(Department.id, literal(request.id), literal(event_type), full_payload)
-        .where(Department.id.in_(ids), Department.webhook_url.is_not(None))
+        select(Department.id, bindparam("request_id", type_=BigInteger), bindparam("event_type", type_=String), payload)
+        .where(Department.id == func.any(bindparam("ids", type_=ARRAY(Integer))), Department.webhook_url.is_not(None))
         .order_by(Department.id)
     )
-    session.execute(
-        insert(OutboxEvent).from_select(["department_id", "request_id", "event_type", "payload"], recipients)
-    )
+    statement = insert(OutboxEvent).from_select(["department_id", "request_id", "event_type", "payload"], recipients)
+    return CompiledStatement.of(statement.returning(OutboxEvent.id))
+
+
+#: Which departments have a webhook, and the current department's code, are read by the insert itself.
+OUTBOX_INSERT = _outbox_insert()

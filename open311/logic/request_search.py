@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, select
-from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session
 
-from ..db import fetch_prepared
+from ..db import CompiledStatement
 from ..errors import BadRequest, NotFound
 from ..models import Area, Department, Jurisdiction, Service, ServiceRequest, ServiceRequestArea
 from .assignment import point
@@ -231,13 +230,11 @@ def search_requests(
 
 #: Compiled once for psycopg (without and with the extension columns), run as a prepared statement.
 ONE_REQUEST = {
-    extensions: str(
-        record_query(extensions=extensions)
-        .where(
+    extensions: CompiledStatement.of(
+        record_query(extensions=extensions).where(
             ServiceRequest.id == bindparam("request_id"),
             ServiceRequest.jurisdiction_id == bindparam("jurisdiction_id"),
         )
-        .compile(dialect=psycopg_dialect())
     )
     for extensions in (False, True)
 }
@@ -250,7 +247,7 @@ def get_request(
     row = None
     if service_request_id.isdigit() and len(service_request_id) < 19:
         params = {"request_id": int(service_request_id), "jurisdiction_id": jurisdiction.id}
-        rows = fetch_prepared(session, ONE_REQUEST[extensions], params)
+        rows = ONE_REQUEST[extensions].fetch(session, params)
         row = rows[0] if rows else None
     if row is None:
         raise NotFound(f"service_request_id provided was not found: {service_request_id}")

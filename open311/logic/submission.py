@@ -5,22 +5,18 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from geoalchemy2.shape import from_shape
-from shapely.geometry import Point
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import BadRequest
-from ..models import ApiKey, Jurisdiction, Service, ServiceRequest, ServiceRequestArea, ServiceRequestContact
+from ..models import ApiKey, Jurisdiction, Service
 from .assignment import default_department_id, place
 from .attributes import check_attributes
 from .catalog import find_service
 from .duplicates import duplicate_candidates, duplicate_notice
 from .events import emit
 from .geocoding import geocode
-from .workflow import record as record_change
+from .request_storage import store_request
 
 CONTACT_FIELDS = ("email", "first_name", "last_name", "phone", "device_id", "account_id")
 
@@ -89,7 +85,7 @@ def submit_request(
         placement = place(session, jurisdiction, service, *point)
         areas, department_id, now = placement.areas, placement.rule_department_id, placement.now
     else:
-        areas, department_id, now = (), None, session.scalar(select(func.now()))
+        areas, department_id, now = (), None, None
     if point and not areas and not jurisdiction.accept_outside:
         raise BadRequest(
             f"The location ({point[1]}, {point[0]}) is outside the jurisdiction {jurisdiction.jurisdiction_id}"
@@ -98,33 +94,29 @@ def submit_request(
         department_id = default_department_id(jurisdiction, service)
 
     candidates = duplicate_candidates(session, service, *point, now) if point else []
-    request = ServiceRequest(
-        jurisdiction_id=jurisdiction.id,
-        service_id=service.id,
-        department_id=department_id,
-        status_notes=None,
-        description=submission.description,
-        address=submission.address_string,
-        address_id=submission.address_id,
-        zipcode=submission.zipcode,
-        location=from_shape(Point(*point), srid=4326) if point else None,
-        media_url=submission.media_url,
-        attributes=values,
-        service_notice=service.service_notice,
-        requested_datetime=now,
-        updated_datetime=now,
-        expected_datetime=now + timedelta(hours=service.resolution_hours) if service.resolution_hours else None,
-        token=secrets.token_hex(16) if service.type == "batch" else None,
-        channel=api_key.name,
-        api_key_id=api_key.id,
+    request = store_request(
+        session,
+        {
+            "jurisdiction_id": jurisdiction.id,
+            "service_id": service.id,
+            "department_id": department_id,
+            "description": submission.description,
+            "address": submission.address_string,
+            "address_id": submission.address_id,
+            "zipcode": submission.zipcode,
+            "long": point[0] if point else None,
+            "lat": point[1] if point else None,
+            "media_url": submission.media_url,
+            "attributes": values,
+            "service_notice": service.service_notice,
+            "resolution_hours": service.resolution_hours,
+            "token": secrets.token_hex(16) if service.type == "batch" else None,
+            "channel": api_key.name,
+            "api_key_id": api_key.id,
+        },
+        areas,
+        {name: getattr(submission, name) for name in CONTACT_FIELDS},
     )
-    request.areas = [ServiceRequestArea(layer_id=layer_id, area_id=area_id) for area_id, layer_id in areas]
-    contact = {name: getattr(submission, name) for name in CONTACT_FIELDS}
-    if any(contact.values()):
-        request.contact = ServiceRequestContact(**contact)
-    session.add(request)
-    session.flush()
-    record_change(session, request, api_key, "created", new_status="received", now=now)
     emit(session, request, "request.created", [request.department_id], jurisdiction=jurisdiction)
 
     response: dict = {}
