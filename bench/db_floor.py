@@ -43,6 +43,7 @@ def listing_sql(url: str, query: RequestQuery) -> str:
 def single_sql() -> str:
     """GET requests/{id}: the API's statement with a placeholder for the id."""
     statement = record_query().where(ServiceRequest.id == 123456789, ServiceRequest.jurisdiction_id == 1)
+    statement = statement.params(time_zone="Europe/Paris")
     return _sql(statement).replace("123456789", "%s")
 
 

@@ -87,10 +87,13 @@ def _xml_element(name: str, value: Any, out: list[str]) -> None:
         out.append(f"<{name}/>")
     elif isinstance(value, dict):
         out.append(f"<{name}>")
+        search = _XML_SPECIAL.search
         for key, child in value.items():
             if child is None:
                 out.append(f"<{key}/>")
-            elif child.__class__ in (str, int, float):  # the common case, without a call per value
+            elif child.__class__ is str and search(child) is None:  # the common case, without a call
+                out.append(f"<{key}>{child}</{key}>")
+            elif child.__class__ in (str, int, float):
                 out.append(f"<{key}>{_xml_text(child)}</{key}>")
             else:
                 _xml_element(key, child, out)

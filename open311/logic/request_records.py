@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Text, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
-from ..formats import format_datetime
 from ..models import Area, AreaLayer, Department, Jurisdiction, Service, ServiceRequest, ServiceRequestArea
 from .history import public_notes
 
-#: The only columns a GET reads: the contact table is never joined.
+
+def _w3c(column, name: str):
+    """The column as the standard's W3C datetime text in the jurisdiction's time zone, made by PostgreSQL
+    (migration 0006): formatting 3,000 datetimes in Python took longer than the whole query."""
+    return func.w3c_datetime(column, bindparam("time_zone", type_=Text)).label(name)
+
+
+#: The only columns a GET reads, in the order and under the names of the record's fields (spec §2.5):
+#: the contact table is never joined.
 RECORD_COLUMNS = (
-    ServiceRequest.id,
+    cast(ServiceRequest.id, Text).label("service_request_id"),
     ServiceRequest.status,
     ServiceRequest.status_notes,
     Service.service_name,
@@ -23,9 +28,9 @@ RECORD_COLUMNS = (
     ServiceRequest.description,
     Department.name.label("agency_responsible"),
     ServiceRequest.service_notice,
-    ServiceRequest.requested_datetime,
-    ServiceRequest.updated_datetime,
-    ServiceRequest.expected_datetime,
+    _w3c(ServiceRequest.requested_datetime, "requested_datetime"),
+    _w3c(ServiceRequest.updated_datetime, "updated_datetime"),
+    _w3c(ServiceRequest.expected_datetime, "expected_datetime"),
     ServiceRequest.address,
     ServiceRequest.address_id,
     ServiceRequest.zipcode,
@@ -33,10 +38,12 @@ RECORD_COLUMNS = (
     func.ST_X(ServiceRequest.location).label("long"),
     ServiceRequest.media_url,
 )
+RECORD_FIELDS = tuple(column.key for column in RECORD_COLUMNS)
 
 #: Extension: what ``extended_attributes`` adds (read only when asked for: decoding every request's
 #: attributes cost a fifth of a 1,000-record listing).
 EXTENDED_COLUMNS = (
+    ServiceRequest.id,
     ServiceRequest.detailed_status,
     Department.code.label("department_code"),
     ServiceRequest.channel,
@@ -46,7 +53,8 @@ EXTENDED_COLUMNS = (
 
 
 def record_query(*, extensions: bool = False) -> Select:
-    """SELECT of every column a record needs (filters and order are added by the caller)."""
+    """SELECT of every column a record needs (filters and order are added by the caller; the
+    ``time_zone`` parameter is the jurisdiction's)."""
     columns = RECORD_COLUMNS + EXTENDED_COLUMNS if extensions else RECORD_COLUMNS
     return (
         select(*columns)
@@ -55,54 +63,33 @@ def record_query(*, extensions: bool = False) -> Select:
     )
 
 
-def _local(value: datetime | None, zone: ZoneInfo) -> str | None:
-    return format_datetime(value.astimezone(zone)) if value is not None else None
-
-
 def to_records(session: Session, jurisdiction: Jurisdiction, rows, *, extensions: bool = False) -> list[dict]:
-    """The records of ``rows`` (from :func:`record_query`), datetimes in the jurisdiction's time zone.
+    """The records of ``rows`` (from :func:`record_query`).
 
     Extension: with ``extensions``, each record gets ``extended_attributes`` (areas, department code,
     detailed status, channel, submitted attributes, parent of a duplicate) and ``notes`` (the history),
     the way Chicago's clients read them.
     """
-    zone = ZoneInfo(jurisdiction.time_zone)
+    fields = RECORD_FIELDS
+    if not extensions:
+        return [dict(zip(fields, row, strict=True)) for row in rows]
     ids = [row.id for row in rows]
-    areas = _areas_of(session, ids) if extensions else {}
-    notes = public_notes(session, jurisdiction, ids) if extensions else {}
+    areas = _areas_of(session, ids)
+    notes = public_notes(session, jurisdiction, ids)
     records = []
     for row in rows:
-        record = {
-            "service_request_id": str(row.id),
-            "status": row.status,
-            "status_notes": row.status_notes,
-            "service_name": row.service_name,
-            "service_code": row.service_code,
-            "description": row.description,
-            "agency_responsible": row.agency_responsible,
-            "service_notice": row.service_notice,
-            "requested_datetime": _local(row.requested_datetime, zone),
-            "updated_datetime": _local(row.updated_datetime, zone),
-            "expected_datetime": _local(row.expected_datetime, zone),
-            "address": row.address,
-            "address_id": row.address_id,
-            "zipcode": row.zipcode,
-            "lat": row.lat,
-            "long": row.long,
-            "media_url": row.media_url,
+        record = dict(zip(fields, row[: len(fields)], strict=True))
+        # Extension: extended_attributes (Chicago / CitySDK style), only when asked for.
+        record["extended_attributes"] = {
+            "detailed_status": row.detailed_status,
+            "department_code": row.department_code,
+            "areas": areas.get(row.id, []),
+            "channel": row.channel,
+            "attributes": row.attributes or {},
+            "parent_service_request_id": str(row.parent_id) if row.parent_id else None,
         }
-        if extensions:
-            # Extension: extended_attributes (Chicago / CitySDK style), only when asked for.
-            record["extended_attributes"] = {
-                "detailed_status": row.detailed_status,
-                "department_code": row.department_code,
-                "areas": areas.get(row.id, []),
-                "channel": row.channel,
-                "attributes": row.attributes or {},
-                "parent_service_request_id": str(row.parent_id) if row.parent_id else None,
-            }
-            # Extension: the history as Chicago's and San Francisco's notes (never who made a change).
-            record["notes"] = notes.get(row.id, [])
+        # Extension: the history as Chicago's and San Francisco's notes (never who made a change).
+        record["notes"] = notes.get(row.id, [])
         records.append(record)
     return records
 

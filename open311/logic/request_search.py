@@ -185,6 +185,7 @@ def listing_statement(
         record_query(extensions=query.extensions)
         .join(page_ids, page_ids.c.id == ServiceRequest.id)
         .order_by(page_ids.c.requested.desc(), page_ids.c.id.desc())
+        .params(time_zone=jurisdiction.time_zone)
     )
     return statement, conditions, page, page_size
 
@@ -247,6 +248,7 @@ def get_request(
     row = None
     if service_request_id.isdigit() and len(service_request_id) < 19:
         params = {"request_id": int(service_request_id), "jurisdiction_id": jurisdiction.id}
+        params["time_zone"] = jurisdiction.time_zone
         rows = ONE_REQUEST[extensions].fetch(session, params)
         row = rows[0] if rows else None
     if row is None:
