@@ -83,7 +83,8 @@ def write_report(path: Path, *, requests, size, results, floor, compare, importe
         "",
         "| floor | requests/s | p50 / p99 ms |",
         "|---|---|---|",
-        f"| framework: trivial Flask endpoint, same gunicorn settings, 8 clients | {floor['framework']['rps']:,.0f} | "
+        f"| framework: trivial Flask endpoint, same gunicorn settings, 8 clients, median of three runs "
+        f"({', '.join(f'{run:,}' for run in floor['framework'].get('runs', []))}) | {floor['framework']['rps']:,.0f} | "
         f"{floor['framework']['p50']:.2f} / {floor['framework']['p99']:.2f} |",
         *[
             f"| database: case {name}, same SQL from psycopg + orjson, 1 client | {value['rps']:,.0f} | "
