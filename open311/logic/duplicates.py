@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Float, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..db import CompiledStatement
+from ..formats import format_datetime
 from ..models import Service, ServiceRequest
 from .assignment import point
 
@@ -49,9 +51,17 @@ CANDIDATES_SQL = _candidates_sql()
 
 
 def duplicate_candidates(
-    session: Session, service: Service, longitude: float, latitude: float, now: datetime, *, exclude: int | None = None
+    session: Session,
+    service: Service,
+    longitude: float,
+    latitude: float,
+    now: datetime,
+    *,
+    exclude: int | None = None,
+    time_zone: str = "UTC",
 ) -> list[dict]:
-    """Open requests of ``service`` within its duplicate radius and window, nearest first (at most 5)."""
+    """Open requests of ``service`` within its duplicate radius and window, nearest first (at most 5);
+    their requested_datetime in ``time_zone`` (the jurisdiction's, as in every record)."""
     radius = service.duplicate_radius_m
     params = {
         "longitude": longitude,
@@ -66,7 +76,7 @@ def duplicate_candidates(
         {
             "service_request_id": str(row.id),
             "distance_m": round(row.distance, 1),
-            "requested_datetime": row.requested_datetime,
+            "requested_datetime": format_datetime(row.requested_datetime.astimezone(ZoneInfo(time_zone))),
         }
         for row in CANDIDATES_SQL.fetch(session, params)
     ]

@@ -93,7 +93,7 @@ def submit_request(
     if department_id is None:
         department_id = default_department_id(jurisdiction, service)
 
-    candidates = duplicate_candidates(session, service, *point, now) if point else []
+    candidates = duplicate_candidates(session, service, *point, now, time_zone=jurisdiction.time_zone) if point else []
     request = store_request(
         session,
         {

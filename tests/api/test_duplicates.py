@@ -34,6 +34,7 @@ def test_extensions_list_the_candidates(submit, first, fmt):
     if fmt == "json":
         (candidate,) = reply.get_json()[0]["extended_attributes"]["duplicate_candidates"]
         assert candidate["service_request_id"] == first and 19 < candidate["distance_m"] < 21
+        assert candidate["requested_datetime"][-6:] in ("+01:00", "+02:00")  # Paris time, like every record
     else:
         assert f"<duplicate_candidates><request><service_request_id>{first}</service_request_id>".encode() in reply.data
 
