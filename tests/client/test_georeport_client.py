@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from georeport import GeoReport
@@ -86,6 +87,7 @@ def test_reads_with_dates(base_url, session):
     day = kept.requested_datetime
     listed = client.get_service_requests(
         start_date=(day.replace(microsecond=0)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        end_date=(day.replace(microsecond=0).replace(second=59)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        # A minute after the start: "the same minute, second 59" missed a request made at hh:mm:59.5.
+        end_date=(day.replace(microsecond=0) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     assert str(kept.id) in [record["service_request_id"] for record in listed]
