@@ -374,11 +374,28 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     var_dir = Path(settings["VAR_DIR"])
     var_dir.mkdir(parents=True, exist_ok=True)
     bind = f"{host or settings['HOST']}:{port or settings['PORT']}"
+    ensure_port_free(host or settings["HOST"], int(port or settings["PORT"]))
     click.echo(f"Serving the Open311 API on http://{bind}/open311/v2/ (docs at http://{bind}/docs)")
     arguments = gunicorn_arguments(
         "open311:create_app()", bind, workers or settings["WORKERS"], settings["THREADS"], var_dir / "gunicorn.pid"
     )
     os.execv(gunicorn, ["gunicorn", *arguments, "--access-logfile", "-"])  # noqa: S606 (become gunicorn)
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Refuse to start when something listens on ``host:port`` already (the workers' SO_REUSEPORT
+    sockets would otherwise share the port with it silently)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # connections closing do not count
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"{host}:{port} is in use ({exc.strerror}): is the server already running?"
+            ) from exc
 
 
 def gunicorn_arguments(app: str, bind: str, workers: int, threads: int, pidfile: Path) -> list[str]:
