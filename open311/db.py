@@ -37,7 +37,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # plan it once for all parameters (a generic plan). Our listings depend on their dates, boxes and
     # radii: a generic plan made them take seconds at 10 million requests (bench/RESULTS.md). So nothing
     # is prepared implicitly (every statement is planned for its values); keyed lookups, whose plan never
-    # depends on the key, are prepared explicitly with :func:`fetch_prepared`.
+    # depends on the key, are prepared explicitly (:class:`CompiledStatement`).
     options = {"prepare_threshold": NEVER_IMPLICITLY}
     # No pool_pre_ping: it costs a round trip per request (a third of GET requests/{id}). After a
     # database restart the first statement on a dead connection fails, SQLAlchemy then discards the
@@ -76,11 +76,11 @@ class CompiledStatement:
         return cls(str(compiled), {k: v for k, v in compiled.params.items() if v is not None}, prepare)
 
     def fetch(self, session: Session, params: dict) -> list:
-        """The rows (named tuples) for ``params``, in the session's transaction."""
+        """The rows (named tuples) for ``params``, in the session's transaction (none for a plain write)."""
         connection = session.connection().connection.driver_connection
         with connection.cursor(row_factory=namedtuple_row) as cursor:
             cursor.execute(self.sql, {**self.defaults, **params}, prepare=self.prepare)
-            return cursor.fetchall()
+            return cursor.fetchall() if cursor.description is not None else []
 
 
 def get_session() -> Session:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by, distinct_on
 from sqlalchemy.orm import Session, defer
 
@@ -30,15 +30,21 @@ def point(longitude: float, latitude: float):
     return func.ST_SetSRID(func.ST_MakePoint(longitude, latitude), 4326)
 
 
-def areas_at(session: Session, jurisdiction: Jurisdiction, longitude: float, latitude: float) -> list[Area]:
-    """In each layer of the jurisdiction, the area whose polygon covers the point (GiST index)."""
-    query = (
-        select(Area)
+def _covering(columns: list, jurisdiction_id, longitude, latitude) -> Select:
+    """``columns`` of the area covering the point in each layer of the jurisdiction (border rule above)."""
+    return (
+        select(*columns)
         .join(AreaLayer, Area.layer_id == AreaLayer.id)
-        .where(AreaLayer.jurisdiction_id == jurisdiction.id, func.ST_Covers(Area.geom, point(longitude, latitude)))
+        .where(AreaLayer.jurisdiction_id == jurisdiction_id, func.ST_Covers(Area.geom, point(longitude, latitude)))
         .order_by(AreaLayer.rank, Area.code)
         .ext(distinct_on(AreaLayer.rank))
-        .options(defer(Area.geom))  # the polygon itself is never needed here, only which area it is
+    )
+
+
+def areas_at(session: Session, jurisdiction: Jurisdiction, longitude: float, latitude: float) -> list[Area]:
+    """In each layer of the jurisdiction, the area whose polygon covers the point (GiST index)."""
+    query = _covering([Area], jurisdiction.id, longitude, latitude).options(
+        defer(Area.geom)  # the polygon itself is never needed here, only which area it is
     )
     return list(session.scalars(query))
 
@@ -56,12 +62,8 @@ def responsible_department(session: Session, service: Service, areas: list[Area]
         )
         if department_id is not None:
             return session.get(Department, department_id)
-    if service.default_department_id is not None:
-        return session.get(Department, service.default_department_id)
-    jurisdiction = session.get(Jurisdiction, service.jurisdiction_id)
-    if jurisdiction.default_department_id is not None:
-        return session.get(Department, jurisdiction.default_department_id)
-    return None
+    department_id = default_department_id(session.get(Jurisdiction, service.jurisdiction_id), service)
+    return session.get(Department, department_id) if department_id is not None else None
 
 
 @dataclass(frozen=True)
@@ -76,17 +78,12 @@ class Placement:
 
 
 def _placement_sql() -> CompiledStatement:
-    hit = (
-        select(Area.id, Area.layer_id, AreaLayer.rank)
-        .join(AreaLayer, Area.layer_id == AreaLayer.id)
-        .where(
-            AreaLayer.jurisdiction_id == bindparam("jurisdiction_id"),
-            func.ST_Covers(Area.geom, point(bindparam("longitude"), bindparam("latitude"))),
-        )
-        .order_by(AreaLayer.rank, Area.code)
-        .ext(distinct_on(AreaLayer.rank))
-        .cte("hit")
-    )
+    hit = _covering(
+        [Area.id, Area.layer_id, AreaLayer.rank],
+        bindparam("jurisdiction_id"),
+        bindparam("longitude"),
+        bindparam("latitude"),
+    ).cte("hit")
     rule = (
         select(RoutingRule.department_id)
         .join(hit, RoutingRule.area_id == hit.c.id)

@@ -56,7 +56,7 @@ def _outbox_insert() -> CompiledStatement:
         .order_by(Department.id)
     )
     statement = insert(OutboxEvent).from_select(["department_id", "request_id", "event_type", "payload"], recipients)
-    return CompiledStatement.of(statement.returning(OutboxEvent.id))
+    return CompiledStatement.of(statement)
 
 
 #: Which departments have a webhook, and the current department's code, are read by the insert itself.

@@ -247,8 +247,11 @@ def get_request(
     """GET Service Request: the one record, or 404."""
     row = None
     if service_request_id.isdigit() and len(service_request_id) < 19:
-        params = {"request_id": int(service_request_id), "jurisdiction_id": jurisdiction.id}
-        params["time_zone"] = jurisdiction.time_zone
+        params = {
+            "request_id": int(service_request_id),
+            "jurisdiction_id": jurisdiction.id,
+            "time_zone": jurisdiction.time_zone,
+        }
         rows = ONE_REQUEST[extensions].fetch(session, params)
         row = rows[0] if rows else None
     if row is None:

@@ -76,4 +76,4 @@ def store_request(session: Session, values: dict, areas: tuple[tuple[int, int], 
         **contact,
         "has_contact": any(contact.values()),
     }
-    return StoredRequest(*STORE_REQUEST.fetch(session, params)[0])
+    return StoredRequest(**STORE_REQUEST.fetch(session, params)[0]._asdict())

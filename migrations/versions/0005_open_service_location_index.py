@@ -1,4 +1,4 @@
-"""a spatial index of open requests, for duplicate detection
+"""duplicate detection: a spatial index of open requests keyed by service (btree_gist)
 
 Revision ID: 0005
 Revises: 0004
@@ -15,14 +15,15 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
     op.create_index(
-        "ix_service_request_open_location",
+        "ix_service_request_open_service_location",
         "service_request",
-        ["location"],
+        ["service_id", "location"],
         postgresql_using="gist",
         postgresql_where=sa.text("status = 'open'"),
     )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_service_request_open_location", table_name="service_request")
+    op.drop_index("ix_service_request_open_service_location", table_name="service_request")
