@@ -29,6 +29,10 @@ class Jurisdiction(Base):
     accept_outside: Mapped[bool] = mapped_column(Boolean, server_default=false())
     #: Last change of the catalogue or the discovery document (discovery ``changeset``).
     changeset: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Extension: the sandbox behind the discovery's ``test`` endpoint is a twin jurisdiction of the one it
+    # serves (same catalogue and areas, no webhooks). Its requests never reach departments, statistics or
+    # exports: everything keyed by jurisdiction keeps them apart at no cost to the production paths.
+    sandbox_of_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"), unique=True)
 
     layers: Mapped[list[AreaLayer]] = relationship(
         back_populates="jurisdiction", order_by="AreaLayer.rank", cascade="all, delete-orphan"

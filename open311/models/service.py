@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -43,6 +43,11 @@ class Service(Base):
     #: Duplicate detection: open requests of this service within this distance and age are flagged.
     duplicate_radius_m: Mapped[int] = mapped_column(Integer, server_default="50")
     duplicate_window_days: Mapped[int] = mapped_column(Integer, server_default="30")
+    # Extension (open data): ``publish: false`` keeps the service's requests out of public listings and
+    # exports (counts may still show in statistics); ``blur: METRES`` publishes their points moved to the
+    # centre of a grid cell of that size inside the same area.
+    publish: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    blur_m: Mapped[int | None] = mapped_column(Integer)
 
     attributes: Mapped[list[ServiceAttribute]] = relationship(
         back_populates="service", order_by="ServiceAttribute.order", cascade="all, delete-orphan"
