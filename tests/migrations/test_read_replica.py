@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -21,6 +22,13 @@ from open311.provision import ensure_database, upgrade
 from ..conftest import PARIS, POTHOLE
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on now (several checkouts may run their suites on one machine)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
 def clusters():
     """A small primary and its replica under var/test-replication (the postgres user can reach var/)."""
@@ -30,7 +38,7 @@ def clusters():
         pytest.skip(str(exc))
     base = Path(load_settings()["VAR_DIR"]) / "test-replication"
     shutil.rmtree(base, ignore_errors=True)
-    primary, replica = Cluster(base / "primary", 54391), Cluster(base / "replica", 54392)
+    primary, replica = Cluster(base / "primary", free_port()), Cluster(base / "replica", free_port())
     primary.ensure_running()
     replica.replicate_from(primary)
     replica.start()
