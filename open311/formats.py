@@ -16,9 +16,11 @@ import orjson
 
 FORMATS = ("json", "xml")
 
+#: Exactly these, without parameters: validators and clients compare Content-Type as a string. JSON has
+#: no charset parameter (RFC 8259: always UTF-8); XML declares its encoding itself (RFC 7303).
 MEDIA_TYPES = {
-    "json": "application/json; charset=utf-8",
-    "xml": "text/xml; charset=utf-8",
+    "json": "application/json",
+    "xml": "text/xml",
 }
 
 #: Element name of one item inside each list container.

@@ -57,9 +57,11 @@ def xml_errors(response: str, body: bytes) -> list[str]:
 
 
 def assert_conforms(response: str, http_response) -> None:
-    """An HTTP response is in its declared format, UTF-8, and valid against ``response``'s schema."""
-    media_type = http_response.mimetype
-    assert http_response.mimetype_params.get("charset", "").lower() == "utf-8"
+    """An HTTP response is in its declared format (the exact media type, no parameter), UTF-8, and valid
+    against ``response``'s schema."""
+    media_type = http_response.headers["Content-Type"]
+    assert media_type in ("application/json", "text/xml")
+    http_response.data.decode("utf-8")
     if media_type == "application/json":
         assert json_errors(response, http_response.get_json()) == []
     else:
