@@ -50,7 +50,8 @@ class CommaList(fields.List):
 
 
 class W3CDateTime(fields.Field):
-    """A W3C datetime that must carry a time zone (spec §1.4)."""
+    """A W3C datetime that must carry a time zone (spec §1.4), read liberally: a space for the ``T``,
+    fractions of a second, ``±hh:mm``, ``±hhmm`` or ``±hh`` (:func:`open311.logic.datetimes.parse_w3c`)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         from ..errors import BadRequest
@@ -95,9 +96,17 @@ class RequestsArgs(RequestArgs):
     status = CommaList(
         validate=validate.ContainsOnly(["open", "closed"]), metadata={"description": "open, closed or both."}
     )
-    start_date = W3CDateTime(metadata={"description": "Earliest requested_datetime (inclusive), with a time zone."})
+    start_date = W3CDateTime(
+        metadata={
+            "description": "Earliest requested_datetime (inclusive), a W3C datetime with a time zone "
+            "(2024-01-31T23:59:59+01:00; 2024-01-31 23:59:59.5+01 is read too). Alone: 90 days from it."
+        }
+    )
     end_date = W3CDateTime(
-        metadata={"description": "Latest requested_datetime (inclusive). No dates: the last 90 days; at most 90 days."}
+        metadata={
+            "description": "Latest requested_datetime (inclusive). Any span with start_date (the 1,000 cap "
+            "and paging bound the answer); alone: 90 days to it; no dates: the last 90 days."
+        }
     )
     # Extension: everything below.
     updated_after = W3CDateTime(metadata={"description": "Extension: updated_datetime strictly after."})

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
-from ..errors import BadRequest
 from ..formats import format_datetime
 from ..models import ApiKey, Department, Jurisdiction, RequestUpdate
 from ..models.service_request import CLOSED_STATUSES
+from .datetimes import date_window
 
 #: Our detailed statuses in mySociety's (FixMyStreet's) lower-case vocabulary (digest §5.11).
 FMS_STATUS = {
@@ -30,7 +30,6 @@ FMS_STATUS = {
 }
 
 NOTE_TYPES = {"created": "opened", "note": "note", "media": "media", "reassigned": "reassigned", "merged": "closed"}
-FEED_WINDOW = timedelta(days=90)
 
 
 def _note_type(update: RequestUpdate) -> str:
@@ -100,7 +99,7 @@ def updates_feed(
     session: Session, jurisdiction: Jurisdiction, start: datetime | None, end: datetime | None, now: datetime
 ) -> list[dict]:
     """mySociety's GET servicerequestupdates: the changes made in [start, end] (default: the last 90 days)."""
-    start, end = _window(start, end, now)
+    start, end = date_window(start, end, now)
     zone = ZoneInfo(jurisdiction.time_zone)
     updates = session.scalars(
         select(RequestUpdate)
@@ -127,17 +126,3 @@ def updates_feed(
         }
         for update in updates
     ]
-
-
-def _window(start: datetime | None, end: datetime | None, now: datetime) -> tuple[datetime, datetime]:
-    if start and end:
-        if end < start:
-            raise BadRequest("end_date is before start_date")
-        if end - start > FEED_WINDOW:
-            raise BadRequest("start_date and end_date may not span more than 90 days")
-        return start, end
-    if start:
-        return start, start + FEED_WINDOW
-    if end:
-        return end - FEED_WINDOW, end
-    return now - FEED_WINDOW, now

@@ -152,9 +152,14 @@ def dansmarue_rows(records: Iterable[tuple[int, dict]], catalogue: _Catalogue, z
 
 
 def generic_rows(
-    records: Iterable[tuple[int, dict]], catalogue: _Catalogue, columns: dict[str, str]
+    records: Iterable[tuple[int, dict]], catalogue: _Catalogue, columns: dict[str, str], zone: ZoneInfo
 ) -> Iterator[ImportRow]:
-    """Generic CSV rows: the columns of :data:`GENERIC_COLUMNS` (renamed by ``columns``)."""
+    """Generic CSV rows: the columns of :data:`GENERIC_COLUMNS` (renamed by ``columns``).
+
+    Datetimes are read as the API reads them (a ``T`` or a space, fractions, ``Z``, ``+01:00``, ``+0100``
+    or ``+01``: PostgreSQL's own text form loads as is); one without a zone, or a bare date (its
+    midnight), is in the city's time zone, as exports of ``timestamp without time zone`` columns are.
+    """
     mapping = {**GENERIC_COLUMNS, **columns}
     for line, row in records:
         values = {name: row.get(column) for name, column in mapping.items()}
@@ -166,8 +171,9 @@ def generic_rows(
             code = (get("service_code") or "").strip()
             if code not in catalogue.by_code:
                 raise RowProblem(f"unknown service_code '{code}'")
-            requested = parse_w3c(get("requested_datetime") or "", "requested_datetime")
-            updated = parse_w3c(get("updated_datetime"), "updated_datetime") if get("updated_datetime") else requested
+            requested = parse_w3c(get("requested_datetime") or "", "requested_datetime", zone)
+            updated_text = (get("updated_datetime") or "").strip()
+            updated = parse_w3c(updated_text, "updated_datetime", zone) if updated_text else requested
             status = (get("status") or "open").strip().lower()
             status = {"open": "received"}.get(status, status)
             if status not in DETAILED_STATUSES:
@@ -308,7 +314,7 @@ def import_requests(
         if source_format == "dansmarue":
             rows = dansmarue_rows(records, catalogue, ZoneInfo(jurisdiction.time_zone))
         else:
-            rows = generic_rows(records, catalogue, columns or {})
+            rows = generic_rows(records, catalogue, columns or {}, ZoneInfo(jurisdiction.time_zone))
         batch: list[ImportRow] = []
         for row in rows:
             report.read += 1

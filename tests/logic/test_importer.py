@@ -163,7 +163,7 @@ def test_generic_csv_with_a_column_mapping(client, session, paris, tmp_path):
     report = import_requests(session, paris, path, source_format="csv", columns={"external_id": "ref"}, delimiter=";")
     assert report.imported == 2
     assert [line for line, _reason in report.refused] == [4, 5]
-    assert "requested_datetime must be a W3C datetime" in report.refused[0][1]
+    assert "requested_datetime must be a date or a W3C datetime" in report.refused[0][1]
     records = client.get(
         "/open311/v2/requests.json?jurisdiction_id=paris.fr&extensions=true"
         "&start_date=2024-05-01T00:00:00Z&end_date=2024-05-02T00:00:00Z"
@@ -174,6 +174,42 @@ def test_generic_csv_with_a_column_mapping(client, session, paris, tmp_path):
     ]
     assert records[1]["description"] == "Tag sur la façade"
     assert records[1]["extended_attributes"]["areas"][0]["code"] == "4"
+
+
+def test_generic_csv_reads_datetimes_as_other_systems_write_them(session, paris, tmp_path):
+    """PostgreSQL's own text form (space, fractions, +00), +0530 and +05 offsets, and zone-less values
+    (a timestamp without time zone column, a bare date) in the city's time zone."""
+    path = tmp_path / "pg.csv"
+    path.write_text(textwrap.dedent("""\
+        external_id,service_code,requested_datetime,updated_datetime,lat,long
+        P-1,3602,2023-12-01 10:25:35.007751+00,2023-12-02 08:00:00+00,48.8530,2.3499
+        P-2,3602,2023-12-01T16:00:00+0530,,48.8530,2.3499
+        P-3,3602,2023-12-01 16:00:00+05,,48.8530,2.3499
+        P-4,3602,2023-12-01 11:00:00,,48.8530,2.3499
+        P-5,3602,2023-12-01,,48.8530,2.3499
+        P-6,3602,9999-12-31 23:59:59+00,,48.8530,2.3499
+        P-7,3602,2023-12-01 10:00:00+00,0001-01-01,48.8530,2.3499
+        """), encoding="utf-8")  # fmt: skip
+    report = import_requests(session, paris, path, source_format="csv")
+    assert report.imported == 5, report.refused
+    assert [(line, reason.split(":")[0]) for line, reason in report.refused] == [
+        (7, "requested_datetime is out of range"),
+        (8, "updated_datetime is out of range"),
+    ]
+    stored = dict(
+        session.execute(
+            select(ServiceRequest.external_id, func.to_char(ServiceRequest.requested_datetime.op("AT TIME ZONE")("UTC"),
+                                                                "YYYY-MM-DD HH24:MI:SS.US"))
+            .where(ServiceRequest.external_id.like("P-%"))
+        ).all()
+    )  # fmt: skip
+    assert stored == {
+        "P-1": "2023-12-01 10:25:35.007751",
+        "P-2": "2023-12-01 10:30:00.000000",
+        "P-3": "2023-12-01 11:00:00.000000",
+        "P-4": "2023-12-01 10:00:00.000000",  # 11:00 in Paris
+        "P-5": "2023-11-30 23:00:00.000000",  # midnight in Paris
+    }
 
 
 def test_cli_import_reports_lines(engine, tmp_path):
