@@ -4,14 +4,33 @@ from __future__ import annotations
 
 import math
 
+from flask import Request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import MultiDict
+
+
+def form_and_query(req: Request) -> MultiDict:
+    """The fields of a POST: its form, completed by its query string (clients put ``jurisdiction_id``,
+    ``api_key`` and others there); a field the form carries is taken from the form only."""
+    if not req.args:
+        return req.form
+    fields = MultiDict(req.form)
+    for key in req.args:
+        if key not in req.form:
+            fields.setlist(key, req.args.getlist(key))
+    return fields
 
 
 class Open311Parser(FlaskParser):
-    """webargs parser answering 400, as the standard does, instead of 422."""
+    """webargs parser answering 400, as the standard does, instead of 422; a POST's fields are read from its
+    form and, liberally, from its query string."""
 
     DEFAULT_VALIDATION_STATUS = 400
+
+    def load_form(self, req: Request, schema: Schema):
+        """Form values, completed by the query string's."""
+        return self._makeproxy(form_and_query(req), schema)
 
 
 class Open311Args(Schema):
@@ -31,8 +50,9 @@ class JurisdictionArgs(Open311Args):
 
     jurisdiction_id = fields.String(
         metadata={
-            "description": "The city, e.g. paris.fr. Required only when the server hosts several "
-            "jurisdictions (and no default jurisdiction is configured)."
+            "description": "The city, a domain such as paris.fr (compared without regard to case). Required "
+            "only when the server hosts several jurisdictions and no default is configured (discovery answers "
+            "without it). A POST also reads it, and its other fields, from the query string."
         }
     )
 

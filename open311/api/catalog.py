@@ -9,7 +9,7 @@ from ..db import get_session
 from ..formats import MEDIA_TYPES, render
 from ..logic.catalog import list_services, service_definition
 from ..logic.discovery import discovery_document
-from ..logic.jurisdictions import resolve_jurisdiction
+from ..logic.jurisdictions import discovery_jurisdictions, resolve_jurisdiction
 from .args import JurisdictionArgs
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .cache import catalog_cache
@@ -38,12 +38,14 @@ class Discovery(MethodView):
     @also_xml(200)
     @geo_report.response(200, DiscoverySchema)
     def get(self, args, fmt):
-        """Discovery: contact, key service, endpoints and formats."""
-        jurisdiction = current_jurisdiction(args)
+        """Discovery: contact, key service, endpoints and formats (of the server when it hosts several
+        jurisdictions and none is named)."""
+        named, default = args.get("jurisdiction_id"), current_app.config.get("DEFAULT_JURISDICTION")
         base_url = current_app.config.get("BASE_URL") or request.url_root.rstrip("/") + geo_report.url_prefix
+        endpoints = [(base_url, current_app.config["ENDPOINT_TYPE"])]
         return cached_document(
-            fmt, "discovery", ("discovery", jurisdiction.id, base_url),
-            lambda: discovery_document(jurisdiction, base_url, current_app.config["ENDPOINT_TYPE"]),
+            fmt, "discovery", ("discovery", named and named.lower(), default, base_url),
+            lambda: discovery_document(discovery_jurisdictions(get_session(), named, default), endpoints),
         )  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from ..logic.catalog import find_service
 from ..logic.request_search import RequestQuery, get_request, resolve_token, search_requests
 from ..logic.submission import Submission, submit_request
 from ..media import Upload, check_upload, store_upload
-from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs
+from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs, form_and_query
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .cache import catalog_cache
 from .catalog import current_jurisdiction
@@ -38,12 +38,14 @@ PAGING_HEADERS = {
 
 
 def posted_attributes() -> dict[str, list[str]]:
-    """``attribute[CODE]=v``, ``attribute[CODE][]=v`` and repeated ``attribute[CODE]`` keys, by code."""
+    """``attribute[CODE]=v``, ``attribute[CODE][]=v`` and repeated ``attribute[CODE]`` keys, by code (form
+    or query string)."""
     values: dict[str, list[str]] = {}
-    for key in request.form:
+    fields = form_and_query(request)
+    for key in fields:
         match = ATTRIBUTE_KEY.match(key)
         if match:
-            values.setdefault(match.group(1), []).extend(request.form.getlist(key))
+            values.setdefault(match.group(1), []).extend(fields.getlist(key))
     return values
 
 

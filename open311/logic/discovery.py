@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..formats import format_datetime
 from ..models import Jurisdiction
 
@@ -9,24 +11,40 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 SUPPORTED_MEDIA_TYPES = ["text/xml", "application/json"]
 
 
-def discovery_document(jurisdiction: Jurisdiction, endpoint_url: str, endpoint_type: str) -> dict:
-    """Discovery for one jurisdiction: its contact and key service, and this server's endpoint.
+def _each(jurisdictions: Sequence[Jurisdiction], attribute: str) -> str:
+    """One text for several jurisdictions: the shared value, or each jurisdiction's after its id."""
+    values = [getattr(j, attribute) for j in jurisdictions]
+    if len(set(values)) == 1:
+        return values[0]
+    return "; ".join(f"{j.jurisdiction_id}: {value}" for j, value in zip(jurisdictions, values, strict=True))
 
-    The changeset is the W3C datetime of the last change to the jurisdiction's catalogue, so that
-    clients know when to refresh their cached service lists and definitions.
+
+def discovery_document(jurisdictions: Sequence[Jurisdiction], endpoints: Sequence[tuple[str, str]]) -> dict:
+    """Discovery of one jurisdiction, or of the server when it hosts several and none is named.
+
+    ``endpoints`` are (url, type) pairs: the production endpoint and, when the jurisdiction has a sandbox,
+    the test one (Extension). The changeset is the W3C datetime of the last change to the catalogue, so that
+    clients know when to refresh their cached service lists and definitions. For several jurisdictions the
+    document keeps the standard's shape: ``contact`` names every jurisdiction_id the server answers to
+    (clients send one with each call), with each one's contact, and ``key_service`` likewise.
     """
-    changeset = format_datetime(jurisdiction.changeset)
+    changeset = format_datetime(max(j.changeset for j in jurisdictions))
+    contact = _each(jurisdictions, "contact")
+    if len(jurisdictions) > 1:
+        names = ", ".join(f"{j.jurisdiction_id} ({j.name})" for j in jurisdictions)
+        contact = f"This server hosts several jurisdictions; send jurisdiction_id with each call: {names}. {contact}"
     return {
         "changeset": changeset,
-        "contact": jurisdiction.contact,
-        "key_service": jurisdiction.key_service,
+        "contact": contact,
+        "key_service": _each(jurisdictions, "key_service"),
         "endpoints": [
             {
                 "specification": SPECIFICATION,
-                "url": endpoint_url,
+                "url": url,
                 "changeset": changeset,
                 "type": endpoint_type,
                 "formats": list(SUPPORTED_MEDIA_TYPES),
             }
+            for url, endpoint_type in endpoints
         ],
     }

@@ -10,6 +10,7 @@ FORMATS = ["json", "xml"]
 
 SUCCESSES = [
     ("discovery", "/open311/v2/discovery.{fmt}?jurisdiction_id=paris.fr"),
+    ("discovery", "/open311/v2/discovery.{fmt}"),
     ("services", "/open311/v2/services.{fmt}?jurisdiction_id=paris.fr"),
     ("services", "/open311/v2/services.{fmt}?jurisdiction_id=nyc.gov"),
     ("service_definition", "/open311/v2/services/5201.{fmt}?jurisdiction_id=paris.fr"),
@@ -22,7 +23,6 @@ FAILURES = [
     (404, "/open311/v2/services/9999.{fmt}?jurisdiction_id=paris.fr"),
     (404, "/open311/v2/services.{fmt}?jurisdiction_id=unknown.example"),
     (400, "/open311/v2/services.{fmt}"),
-    (400, "/open311/v2/discovery.{fmt}"),
     (404, "/open311/v2/discovery.{fmt}?jurisdiction_id=unknown.example"),
     (400, "/open311/v2/services/5201.{fmt}"),
 ]
