@@ -41,9 +41,17 @@ SINGULAR = {
 
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 
-# Characters XML 1.0 cannot carry at all, even escaped; and every character a text needs work for.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_XML_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 cannot carry at all, even escaped (the API refuses them at input, so that JSON and
+# XML carry the same text; dropping them here only guards older data); and every character a text needs
+# work for: a carriage return is written &#13;, or XML parsers would turn it into a line feed.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_illegal_character(text: str) -> str | None:
+    """The first character of ``text`` that XML 1.0 cannot carry, if any."""
+    found = _XML_ILLEGAL.search(text)
+    return found[0] if found else None
 
 
 def format_datetime(value: datetime) -> str:
@@ -81,7 +89,8 @@ def _xml_text(value: Any) -> str:
         text = str(value)
     if _XML_SPECIAL.search(text) is None:
         return text
-    return _XML_ILLEGAL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _XML_ILLEGAL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\r", "&#13;")
 
 
 def _xml_element(name: str, value: Any, out: list[str]) -> None:

@@ -49,14 +49,26 @@ geo_report = GeoReportBlueprint(
 
 
 @geo_report.before_request
-def refuse_nul_characters():
-    """No text of the standard can hold a NUL character (and PostgreSQL text cannot store one)."""
+def refuse_characters_xml_cannot_carry():
+    """No text of the standard can hold a character XML 1.0 cannot carry (NUL and the other C0 controls
+    but tab, line feed and carriage return; PostgreSQL text cannot store NUL either): every text input,
+    path, query string, form and multipart field names and values, is refused with a 400 naming the
+    field, so that the JSON and XML answers always carry the same text."""
     from flask import request
 
     from ..errors import BadRequest
+    from ..formats import xml_illegal_character
 
-    sources = [request.view_args or {}, request.args, request.form if request.method == "POST" else {}]
+    posted = request.method == "POST"
+    sources = [
+        (request.view_args or {}).items(),
+        request.args.items(multi=True),
+        request.form.items(multi=True) if posted else (),
+        ((name, "") for name in request.files) if posted else (),
+    ]
     for source in sources:
-        for key, value in source.items(multi=True) if hasattr(source, "getlist") else source.items():
-            if "\x00" in key or (isinstance(value, str) and "\x00" in value):
-                raise BadRequest(f"{key.replace(chr(0), '')}: must not contain NUL characters")
+        for key, value in source:
+            bad = xml_illegal_character(key) or (isinstance(value, str) and xml_illegal_character(value))
+            if bad:
+                name = "".join(f"\\u{ord(c):04x}" if xml_illegal_character(c) else c for c in key)
+                raise BadRequest(f"{name}: must not contain the character U+{ord(bad):04X}, which XML cannot carry")

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from ..formats import xml_illegal_character
 from ..models import Jurisdiction, Service
 from ..models.service_request import DETAILED_STATUSES
 from .datetimes import parse_w3c
@@ -109,6 +110,9 @@ def _text(value: str | None, name: str, limit: int) -> str | None:
     value = (value or "").strip() or None
     if value is not None and len(value) > limit:
         raise RowProblem(f"{name} is longer than {limit:,} characters")
+    bad = value and xml_illegal_character(value)
+    if bad:
+        raise RowProblem(f"{name} contains the character U+{ord(bad):04X}, which XML cannot carry")
     return value
 
 

@@ -63,4 +63,4 @@ def test_pages_outside_the_api_keep_flask_defaults(client):
 def test_nul_characters_are_a_400_not_a_crash(client, url):
     reply = client.get(url)
     assert reply.status_code == 400
-    assert b"must not contain NUL characters" in reply.data
+    assert b"must not contain the character U+0000, which XML cannot carry" in reply.data

@@ -212,6 +212,19 @@ def test_generic_csv_reads_datetimes_as_other_systems_write_them(session, paris,
     }
 
 
+def test_texts_xml_cannot_carry_are_refused_with_their_row(session, paris, tmp_path):
+    path = tmp_path / "ctl.csv"
+    path.write_text(
+        "external_id,service_code,requested_datetime,lat,long,description\n"
+        "C-1,3602,2024-05-01T10:00:00Z,48.8530,2.3499,Tag\x0bsur la façade\n"
+        'C-2,3602,2024-05-01T10:00:00Z,48.8530,2.3499,"Tag\r\nsur la façade"\n',
+        encoding="utf-8",
+    )
+    report = import_requests(session, paris, path, source_format="csv")
+    assert report.imported == 1
+    assert report.refused == [(2, "description contains the character U+000B, which XML cannot carry")]
+
+
 def test_cli_import_reports_lines(engine, tmp_path):
     from click.testing import CliRunner
 

@@ -36,6 +36,15 @@ def test_xml_drops_characters_xml_cannot_carry():
     assert ET.fromstring(body).findtext("error/description") == "badchar"
 
 
+def test_xml_keeps_carriage_returns_as_character_references():
+    text = "ligne 1\r\nligne 2\rligne 3\n\tfin"
+    body = render("xml", "service_requests", [{"description": text}, {"description": text + " & <x>"}])
+    assert b"ligne 1&#13;\nligne 2&#13;ligne 3" in body
+    descriptions = [e.text for e in ET.fromstring(body).iter("description")]
+    assert descriptions == [text, text + " & <x>"] == [r["description"] for r in json.loads(render("json", "x", [
+        {"description": text}, {"description": text + " & <x>"}]))]  # fmt: skip
+
+
 def test_datetimes_are_w3c_with_a_zone():
     assert format_datetime(datetime(2024, 1, 2, 3, 4, 5, 678, tzinfo=UTC)) == "2024-01-02T03:04:05Z"
     paris = timezone(timedelta(hours=1))
