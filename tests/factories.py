@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from open311.logic.assignment import assign
 from open311.logic.catalog import find_service
 from open311.logic.jurisdictions import resolve_jurisdiction
+from open311.logic.request_storage import describe_location
 from open311.models import ServiceRequest, ServiceRequestArea
 
 
@@ -44,6 +45,8 @@ def make_request(
     request.areas = [ServiceRequestArea(layer_id=a.layer_id, area_id=a.id) for a in assignment.areas]
     session.add(request)
     session.flush()
+    describe_location(session, request.id)  # as a POST without an address does
+    session.expire(request, ["location_description"])
     return request
 
 
@@ -62,6 +65,7 @@ def copy_request(session, request: ServiceRequest, count: int) -> None:
         "department_id",
         "detailed_status",
         "location",
+        "location_description",
         "requested_datetime",
         "updated_datetime",
     )

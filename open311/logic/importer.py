@@ -5,7 +5,8 @@ reported with its line number and reason. Accepted rows go to a staging table by
 set of statements assigns them to areas (ST_Covers, the same border rule as a POST), routes them
 (most specific rule, then the service's and the jurisdiction's defaults) and inserts them. The
 ``external_id`` makes a second run skip what the first one stored. Each imported request gets its
-``created`` history row; no webhook event is sent for history.
+``created`` history row; no webhook event is sent for history. A row without an address gets its
+location described from its areas, as a POST does.
 
 Historical requests are not held to the attributes their service requires today.
 """
@@ -242,12 +243,15 @@ _INSERT = """
 WITH inserted AS (
     INSERT INTO service_request (
         jurisdiction_id, service_id, department_id, detailed_status, description, address, zipcode,
-        location, requested_datetime, updated_datetime, expected_datetime, external_id, channel)
+        location, requested_datetime, updated_datetime, expected_datetime, external_id, channel,
+        location_description)
     SELECT :jurisdiction, s.service_id,
         COALESCE(rt.department_id, sv.default_department_id, :default_department),
         s.detailed_status, s.description, s.address, s.zipcode,
         ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), s.requested_datetime, s.updated_datetime,
-        s.requested_datetime + make_interval(hours => sv.resolution_hours), s.external_id, s.channel
+        s.requested_datetime + make_interval(hours => sv.resolution_hours), s.external_id, s.channel,
+        CASE WHEN s.address IS NULL THEN location_description(
+            ARRAY(SELECT x.area_id FROM import_area x WHERE x.line = s.line), :jurisdiction, NULL, s.lon, s.lat) END
     FROM import_staging s JOIN service sv ON sv.id = s.service_id LEFT JOIN import_route rt ON rt.line = s.line
     ON CONFLICT (jurisdiction_id, external_id) DO NOTHING
     RETURNING id, external_id, department_id, detailed_status, requested_datetime

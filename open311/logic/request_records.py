@@ -31,7 +31,8 @@ RECORD_COLUMNS = (
     _w3c(ServiceRequest.requested_datetime, "requested_datetime"),
     _w3c(ServiceRequest.updated_datetime, "updated_datetime"),
     _w3c(ServiceRequest.expected_datetime, "expected_datetime"),
-    ServiceRequest.address,
+    # Never null (strict clients need an address): the submitter's, else the one described at write time.
+    func.coalesce(ServiceRequest.address, ServiceRequest.location_description).label("address"),
     ServiceRequest.address_id,
     ServiceRequest.zipcode,
     func.ST_Y(ServiceRequest.location).label("lat"),

@@ -24,6 +24,7 @@ from ..models import (
 from ..models.service_request import CLOSED_STATUSES, DETAILED_STATUSES, OPEN_STATUSES
 from .assignment import responsible_department
 from .events import emit
+from .request_storage import describe_location
 
 
 def find_request(
@@ -188,7 +189,7 @@ def _move_to_area(session: Session, request: ServiceRequest, area_code: str) -> 
         )
     )
     session.add(ServiceRequestArea(request_id=request.id, layer_id=area.layer_id, area_id=area.id))
-    session.flush()
+    describe_location(session, request.id)  # a request without an address is described by its areas
 
 
 def merge(

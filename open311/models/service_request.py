@@ -82,6 +82,10 @@ class ServiceRequest(Base):
     status_notes: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(Text)
+    # Extension: when the submitter gave no address, the location described from the request's areas (most
+    # specific first, then the jurisdiction; SQL function location_description(), migration interop1),
+    # written with the request: listings return it as ``address``, never null (strict clients need one).
+    location_description: Mapped[str | None] = mapped_column(Text)
     address_id: Mapped[str | None] = mapped_column(String(200))
     zipcode: Mapped[str | None] = mapped_column(String(20))
     location: Mapped[WKBElement | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
