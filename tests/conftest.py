@@ -95,12 +95,14 @@ def client(app):
 
 @pytest.fixture()
 def single_jurisdiction(session):
-    """Only Paris is hosted (New York removed inside the test's transaction)."""
+    """Only Paris is hosted (New York and its sandbox removed inside the test's transaction)."""
     from sqlalchemy import delete
 
     from open311.models import Jurisdiction
 
-    session.execute(delete(Jurisdiction).where(Jurisdiction.jurisdiction_id != "paris.fr"))
+    session.execute(
+        delete(Jurisdiction).where(Jurisdiction.jurisdiction_id != "paris.fr", Jurisdiction.sandbox_of_id.is_(None))
+    )
     session.flush()
     return "paris.fr"
 

@@ -38,7 +38,7 @@ class Open311Api(Api):
 def init_api(app: Flask) -> Open311Api:
     """Register the blueprint, the ``fmt`` converter, the error handlers and /docs."""
     from . import catalog, requests, workflow  # noqa: F401  (register their views)
-    from .blueprint import geo_report
+    from .blueprint import SANDBOX_NAME, SANDBOX_PREFIX, geo_report
     from .cache import init_cache
     from .media import media
 
@@ -47,6 +47,8 @@ def init_api(app: Flask) -> Open311Api:
     api = Open311Api(app)
     api.register_converter(FormatConverter, lambda _converter: {"type": "string", "enum": list(FORMATS)})
     api.register_blueprint(geo_report)
+    # Extension: the test endpoint, the same methods on the jurisdictions' sandbox twins (documented once).
+    app.register_blueprint(geo_report, name=SANDBOX_NAME, url_prefix=SANDBOX_PREFIX)
     app.register_blueprint(media)
     register_error_handlers(app)
     return api

@@ -40,6 +40,10 @@ class GeoReportBlueprint(Blueprint):
     ARGUMENTS_PARSER = Open311Parser()
 
 
+#: Extension: the test endpoint serves the same blueprint a second time, on each jurisdiction's sandbox twin.
+SANDBOX_NAME = "georeport_test"
+SANDBOX_PREFIX = "/open311/test/v2"
+
 geo_report = GeoReportBlueprint(
     "georeport",
     __name__,

@@ -8,20 +8,32 @@ from flask.views import MethodView
 from ..db import get_session
 from ..formats import MEDIA_TYPES, render
 from ..logic.catalog import list_services, service_definition
-from ..logic.discovery import discovery_document
-from ..logic.jurisdictions import discovery_jurisdictions, resolve_jurisdiction
+from ..logic.discovery import discovery_for
+from ..logic.jurisdictions import resolve_jurisdiction
 from .args import JurisdictionArgs
-from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
+from .blueprint import FORMAT_PARAMETER, SANDBOX_NAME, SANDBOX_PREFIX, also_xml, geo_report
 from .cache import catalog_cache
 from .schemas import DiscoverySchema, ServiceDefinitionSchema, ServiceSchema
 
 
 def current_jurisdiction(args: dict):
-    """The jurisdiction the call names (or the only / default one), cached per worker for a short time."""
+    """The jurisdiction the call names (or the only / default one), cached per worker for a short time; on
+    the test endpoint (Extension), its sandbox twin."""
     named, default = args.get("jurisdiction_id"), current_app.config.get("DEFAULT_JURISDICTION")
+    sandbox = request.blueprint == SANDBOX_NAME
     return catalog_cache().get_or_make(
-        ("jurisdiction", named, default), lambda: resolve_jurisdiction(get_session(), named, default)
+        ("jurisdiction", named, default, sandbox),
+        lambda: resolve_jurisdiction(get_session(), named, default, sandbox=sandbox),
     )
+
+
+def endpoint_urls() -> tuple[str, str]:
+    """The public URLs of the production endpoint (``OPEN311_BASE_URL``, else this server's) and of the test
+    endpoint beside it (Extension: ``.../test/v2`` for ``.../v2``)."""
+    root = request.url_root.rstrip("/")
+    production = (current_app.config.get("BASE_URL") or root + geo_report.url_prefix).rstrip("/")
+    test = production.removesuffix("/v2") + "/test/v2" if production.endswith("/v2") else root + SANDBOX_PREFIX
+    return production, test
 
 
 def cached_document(fmt: str, root: str, key: tuple, make) -> Response:
@@ -41,11 +53,11 @@ class Discovery(MethodView):
         """Discovery: contact, key service, endpoints and formats (of the server when it hosts several
         jurisdictions and none is named)."""
         named, default = args.get("jurisdiction_id"), current_app.config.get("DEFAULT_JURISDICTION")
-        base_url = current_app.config.get("BASE_URL") or request.url_root.rstrip("/") + geo_report.url_prefix
-        endpoints = [(base_url, current_app.config["ENDPOINT_TYPE"])]
+        production, test = endpoint_urls()
+        endpoint = (production, current_app.config["ENDPOINT_TYPE"])
         return cached_document(
-            fmt, "discovery", ("discovery", named and named.lower(), default, base_url),
-            lambda: discovery_document(discovery_jurisdictions(get_session(), named, default), endpoints),
+            fmt, "discovery", ("discovery", named and named.lower(), default, production, test),
+            lambda: discovery_for(get_session(), named, default, endpoint, test),
         )  # fmt: skip
 
 

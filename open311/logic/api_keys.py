@@ -82,6 +82,7 @@ def authenticate(session: Session, key: str | None, jurisdiction: Jurisdiction) 
     row = session.scalar(KEY_BY_HASH, {"key_hash": _hash(key)})
     if row is None or row.revoked is not None:
         raise Forbidden("Invalid api_key received -- can't proceed with create_request")
-    if row.jurisdiction_id is not None and row.jurisdiction_id != jurisdiction.id:
+    # A key of a jurisdiction is also valid on its sandbox twin (Extension: the test endpoint).
+    if row.jurisdiction_id is not None and row.jurisdiction_id not in (jurisdiction.id, jurisdiction.sandbox_of_id):
         raise Forbidden(f"This api_key is not valid for jurisdiction_id {jurisdiction.jurisdiction_id}")
     return row

@@ -30,7 +30,7 @@ class _Strict(Schema):
 class JurisdictionSection(_Strict):
     """The ``jurisdiction`` section."""
 
-    jurisdiction_id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9.-]{1,100}$"))
+    jurisdiction_id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9.-]{1,90}$"))
     name = fields.String(required=True)
     time_zone = fields.String(required=True, validate=_time_zone)
     contact = fields.String(required=True)
@@ -39,6 +39,11 @@ class JurisdictionSection(_Strict):
     accept_outside = fields.Boolean(
         load_default=False,
         metadata={"description": "Accept points outside every area, routed to the default departments."},
+    )
+    # Extension: a sandbox twin behind discovery's test endpoint (/open311/test/v2/).
+    sandbox = fields.Boolean(
+        load_default=True,
+        metadata={"description": "Serve a test endpoint: a sandbox with the same catalogue, reaching no department."},
     )
 
 

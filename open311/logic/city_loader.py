@@ -20,7 +20,7 @@ PROGRESS_EVERY = 25
 
 
 def load_city(session: Session, path: Path, progress: Progress | None = None) -> str:
-    """Create or update the jurisdiction described by the city file at ``path``.
+    """Create or update the jurisdiction described by the city file at ``path``, and its sandbox twin.
 
     Everything happens in the caller's transaction; on a CityFileError nothing must be committed.
     Returns a one-line summary of what the city now holds.
@@ -29,7 +29,17 @@ def load_city(session: Session, path: Path, progress: Progress | None = None) ->
     city = CityFile(Path(path))
     data = city.data
     jurisdiction = _upsert_jurisdiction(session, data["jurisdiction"])
-    departments = _upsert_departments(session, jurisdiction, data["departments"])
+    summary = _load_into(session, city, jurisdiction, report, webhooks=True)
+    sandbox = _sync_sandbox(session, city, jurisdiction)
+    return f"{jurisdiction.jurisdiction_id}: {summary}" + ("; a sandbox behind the test endpoint" if sandbox else "")
+
+
+def _load_into(
+    session: Session, city: CityFile, jurisdiction: Jurisdiction, report: Progress, *, webhooks: bool
+) -> str:
+    """Departments, areas, services and routing of the city file, into ``jurisdiction``."""
+    data = city.data
+    departments = _upsert_departments(session, jurisdiction, data["departments"], webhooks=webhooks)
     areas = _sync_layers(session, city, jurisdiction, report)
     services = _sync_services(session, city, jurisdiction, departments)
     rules = _sync_routing(session, city, jurisdiction, services, areas, departments)
@@ -41,18 +51,23 @@ def load_city(session: Session, path: Path, progress: Progress | None = None) ->
     session.flush()
     layer_count = len(data["layers"])
     return (
-        f"{jurisdiction.jurisdiction_id}: {len(areas)} areas in {layer_count} layer{'s' * (layer_count != 1)}, "
+        f"{len(areas)} areas in {layer_count} layer{'s' * (layer_count != 1)}, "
         f"{len(departments)} departments, {len(services)} services, {rules} routing rules"
     )
 
 
-def _upsert_jurisdiction(session: Session, section: dict) -> Jurisdiction:
-    jurisdiction = session.scalar(
-        select(Jurisdiction).where(Jurisdiction.jurisdiction_id == section["jurisdiction_id"])
-    )
+def _upsert_jurisdiction(session: Session, section: dict, sandbox_of: Jurisdiction | None = None) -> Jurisdiction:
+    if sandbox_of is None:
+        query = select(Jurisdiction).where(Jurisdiction.jurisdiction_id == section["jurisdiction_id"])
+    else:
+        query = select(Jurisdiction).where(Jurisdiction.sandbox_of_id == sandbox_of.id)
+    jurisdiction = session.scalar(query)
     if jurisdiction is None:
         jurisdiction = Jurisdiction(jurisdiction_id=section["jurisdiction_id"])
         session.add(jurisdiction)
+    if sandbox_of is not None:
+        jurisdiction.jurisdiction_id = sandbox_id(section["jurisdiction_id"])
+        jurisdiction.sandbox_of_id = sandbox_of.id
     for key in ("name", "time_zone", "contact", "key_service", "accept_outside"):
         setattr(jurisdiction, key, section[key])
     jurisdiction.changeset = func.now()
@@ -60,7 +75,31 @@ def _upsert_jurisdiction(session: Session, section: dict) -> Jurisdiction:
     return jurisdiction
 
 
-def _upsert_departments(session: Session, jurisdiction: Jurisdiction, sections: list[dict]) -> dict[str, Department]:
+def sandbox_id(jurisdiction_id: str) -> str:
+    """Extension: the stored id of a jurisdiction's sandbox twin (never a valid id of a city file, so never
+    sent by a client: the test endpoint takes the jurisdiction's own id)."""
+    return f"{jurisdiction_id} (test)"
+
+
+def _sync_sandbox(session: Session, city: CityFile, production: Jurisdiction) -> Jurisdiction | None:
+    """Extension: the sandbox behind discovery's test endpoint, a twin of ``production`` with the same
+    catalogue, areas and routing, and departments without webhooks, so that its requests reach no
+    department; ``sandbox: false`` in the city file removes it (and its requests)."""
+    section = city.data["jurisdiction"]
+    if not section["sandbox"]:
+        existing = session.scalar(select(Jurisdiction).where(Jurisdiction.sandbox_of_id == production.id))
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+        return None
+    twin = _upsert_jurisdiction(session, section, sandbox_of=production)
+    _load_into(session, city, twin, lambda _message: None, webhooks=False)
+    return twin
+
+
+def _upsert_departments(
+    session: Session, jurisdiction: Jurisdiction, sections: list[dict], *, webhooks: bool
+) -> dict[str, Department]:
     existing = {
         d.code: d for d in session.scalars(select(Department).where(Department.jurisdiction_id == jurisdiction.id))
     }
@@ -69,9 +108,9 @@ def _upsert_departments(session: Session, jurisdiction: Jurisdiction, sections: 
         department = existing.get(section["code"]) or Department(jurisdiction_id=jurisdiction.id, code=section["code"])
         department.name = section["name"]
         department.contact = section["contact"]
-        department.webhook_url = section["webhook_url"]
-        department.webhook_secret = section["webhook_secret"]
-        if section["webhook_secret_env"]:
+        department.webhook_url = section["webhook_url"] if webhooks else None
+        department.webhook_secret = section["webhook_secret"] if webhooks else None
+        if webhooks and section["webhook_secret_env"]:
             department.webhook_secret = os.environ.get(section["webhook_secret_env"])
         session.add(department)
         departments[section["code"]] = department

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy.orm import Session
+
 from ..formats import format_datetime
 from ..models import Jurisdiction
+from .jurisdictions import discovery_jurisdictions, have_sandboxes
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 SUPPORTED_MEDIA_TYPES = ["text/xml", "application/json"]
@@ -48,3 +51,18 @@ def discovery_document(jurisdictions: Sequence[Jurisdiction], endpoints: Sequenc
             for url, endpoint_type in endpoints
         ],
     }
+
+
+def discovery_for(
+    session: Session, jurisdiction_id: str | None, default_id: str | None, production: tuple[str, str], test_url: str
+) -> dict:
+    """The discovery document a call asks for: the named (only, default) jurisdiction's, or the server's.
+
+    ``production`` is the (url, type) of the main endpoint; the test endpoint at ``test_url`` (Extension:
+    the sandbox twins) is listed when a described jurisdiction has a sandbox.
+    """
+    jurisdictions = discovery_jurisdictions(session, jurisdiction_id, default_id)
+    endpoints = [production]
+    if have_sandboxes(session, jurisdictions):
+        endpoints.append((test_url, "test"))
+    return discovery_document(jurisdictions, endpoints)

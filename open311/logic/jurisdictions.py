@@ -8,7 +8,7 @@ they serve (:func:`sandbox_of`).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ..errors import BadRequest, NotFound
@@ -36,11 +36,16 @@ def hosted_jurisdictions(session: Session, limit: int | None = None) -> list[Jur
     return list(session.scalars(HOSTED.order_by(Jurisdiction.id).limit(limit)))
 
 
-def resolve_jurisdiction(session: Session, jurisdiction_id: str | None, default_id: str | None = None) -> Jurisdiction:
-    """The jurisdiction named by ``jurisdiction_id``, or the only (or default) one when none is named.
+def resolve_jurisdiction(
+    session: Session, jurisdiction_id: str | None, default_id: str | None = None, *, sandbox: bool = False
+) -> Jurisdiction:
+    """The jurisdiction named by ``jurisdiction_id``, or the only (or default) one when none is named;
+    with ``sandbox`` (Extension: the test endpoint), its sandbox twin.
 
     Unknown id -> 404; none named while several are hosted and no default is set -> 400.
     """
+    if sandbox:
+        return sandbox_of(session, resolve_jurisdiction(session, jurisdiction_id, default_id))
     if jurisdiction_id:
         return find_jurisdiction(session, jurisdiction_id)
     hosted = hosted_jurisdictions(session, limit=2)
@@ -65,6 +70,12 @@ def discovery_jurisdictions(
     if not hosted:
         raise NotFound("This server hosts no jurisdiction yet.")
     return hosted
+
+
+def have_sandboxes(session: Session, jurisdictions: list[Jurisdiction]) -> bool:
+    """Extension: whether one of ``jurisdictions`` has a sandbox twin (then discovery lists a test endpoint)."""
+    ids = [j.id for j in jurisdictions]
+    return bool(session.scalar(select(exists().where(Jurisdiction.sandbox_of_id.in_(ids)))))
 
 
 def sandbox_of(session: Session, jurisdiction: Jurisdiction) -> Jurisdiction:

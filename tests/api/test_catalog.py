@@ -101,13 +101,14 @@ def test_service_codes_are_per_jurisdiction(client):
 def test_discovery_document(client):
     discovery = client.get("/open311/v2/discovery.json?jurisdiction_id=paris.fr").get_json()
     assert set(discovery) == {"changeset", "contact", "key_service", "endpoints"}
-    (endpoint,) = discovery["endpoints"]
+    endpoint, test = discovery["endpoints"]
+    assert (test["type"], test["url"]) == ("test", "http://localhost/open311/test/v2")  # Extension: the sandbox
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
     assert endpoint["url"] == "http://localhost/open311/v2"
     assert endpoint["type"] == "production"
     assert endpoint["formats"] == ["text/xml", "application/json"]
     root = ET.fromstring(client.get("/open311/v2/discovery.xml?jurisdiction_id=paris.fr").data)
-    assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == ["text/xml", "application/json"]
+    assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == ["text/xml", "application/json"] * 2
 
 
 def test_discovery_url_follows_the_base_url_setting(app, client, monkeypatch):

@@ -85,7 +85,9 @@ def test_discovery_of_the_default_or_only_jurisdiction_is_its_own(app, client, s
 
     from open311.models import Jurisdiction
 
-    session.execute(delete(Jurisdiction).where(Jurisdiction.jurisdiction_id != "paris.fr"))
+    session.execute(
+        delete(Jurisdiction).where(Jurisdiction.jurisdiction_id != "paris.fr", Jurisdiction.sandbox_of_id.is_(None))
+    )
     session.flush()
     assert client.get("/open311/v2/discovery.json").get_json() == paris
 

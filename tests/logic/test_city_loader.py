@@ -78,7 +78,9 @@ def count(session, model, *where):
 
 def test_loads_a_city(session, tmp_path):
     summary = load_city(session, write_city(tmp_path))
-    assert summary == "test.example: 1 areas in 1 layer, 1 departments, 1 services, 0 routing rules"
+    assert summary == (
+        "test.example: 1 areas in 1 layer, 1 departments, 1 services, 0 routing rules; a sandbox behind the test endpoint"
+    )
     area = session.scalar(
         select(Area).join(AreaLayer).join(Jurisdiction).where(Jurisdiction.jurisdiction_id == "test.example")
     )
