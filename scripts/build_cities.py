@@ -18,6 +18,7 @@ from pathlib import Path
 
 import shapely
 import yaml
+from paris_english import ENGLISH  # scripts/: the English texts of the Paris catalogue
 from shapely.geometry import mapping, shape
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,14 +271,41 @@ the DansMaRue nomenclature (City of Paris); service_code is the DansMaRue type i
 the sources: the department names behind each routing unit id (fk_id_unit), the service types
 other than realtime, the road sections (DVD-STV-*) and their arrondissements, the attributes, and the
 resolution targets (resolution_hours). Every department posts its events to a local demo
-receiver (scripts/webhook_receiver.py, secret paris-demo-secret).
+receiver (scripts/webhook_receiver.py, secret paris-demo-secret). The catalogue is in French with
+English translations written for the demo (scripts/paris_english.py).
 Built by scripts/build_cities.py."""
 
 
-def _paris_name(row: dict) -> str:
+def _paris_name(parts: list[str], level: int, separator: str = " : ") -> str:
     """Leaf label, prefixed by its parent for level-2 types (the open-data export's convention)."""
-    parts = row["path"].split(" > ")
-    return f"{parts[-2]} : {parts[-1]}" if int(row["level"]) >= 2 else parts[-1]
+    return f"{parts[-2]}{separator}{parts[-1]}" if level >= 2 else parts[-1]
+
+
+def _english(text: str) -> str:
+    if text not in ENGLISH:
+        raise SystemExit(f"No English text for {text!r} in scripts/paris_english.py")
+    return ENGLISH[text]
+
+
+def _service_texts(parts: list[str], level: int, separator: str) -> dict:
+    """The name, description, keywords and group of a nomenclature path (French or English)."""
+    return {
+        "service_name": _paris_name(parts, level, separator),
+        "description": " > ".join(parts),
+        "keywords": ", ".join(dict.fromkeys(part.strip() for part in parts[:-1])),
+        "group": parts[0],
+    }
+
+
+def _attribute_in_english(attribute: dict) -> dict:
+    """An attribute of the catalogue with its English texts (city file ``translations``)."""
+    english = {key: _english(attribute[key]) for key in ("description", "datatype_description") if key in attribute}
+    translated = {**attribute, "translations": {"en": english}}
+    if "values" in attribute:
+        translated["values"] = [
+            {**value, "translations": {"en": {"name": _english(value["name"])}}} for value in attribute["values"]
+        ]
+    return translated
 
 
 def build_paris(shared: Path) -> None:
@@ -311,20 +339,22 @@ def build_paris(shared: Path) -> None:
         if row["actif"] != "1" or row["fk_id_unit"] not in PARIS_UNITS:
             raise SystemExit(f"DansMaRue type {type_id} is retired or has no known routing unit")
         used_units.add(row["fk_id_unit"])
-        group = row["path"].split(" > ")[0]
+        parts, level = row["path"].split(" > "), int(row["level"])
+        french = _service_texts(parts, level, " : ")
         service = {
             "service_code": type_id,
-            "service_name": _paris_name(row),
-            "description": row["path"],
+            "service_name": french["service_name"],
+            "description": french["description"],
             "type": PARIS_TYPES.get(type_id, "realtime"),
-            "keywords": ", ".join(dict.fromkeys(p.strip() for p in row["path"].split(" > ")[:-1])),
-            "group": group,
+            "keywords": french["keywords"],
+            "group": french["group"],
             "department": PARIS_UNITS[row["fk_id_unit"]][0],
         }
-        if group in PARIS_RESOLUTION_HOURS:
-            service["resolution_hours"] = PARIS_RESOLUTION_HOURS[group]
+        if french["group"] in PARIS_RESOLUTION_HOURS:
+            service["resolution_hours"] = PARIS_RESOLUTION_HOURS[french["group"]]
+        service["translations"] = {"en": _service_texts([_english(part) for part in parts], level, ": ")}
         if type_id in PARIS_ATTRIBUTES:
-            service["attributes"] = PARIS_ATTRIBUTES[type_id]
+            service["attributes"] = [_attribute_in_english(attribute) for attribute in PARIS_ATTRIBUTES[type_id]]
         services.append(service)
     departments = [{"code": code, "name": name} for unit, (code, name) in PARIS_UNITS.items() if unit in used_units]
     departments += [
@@ -351,6 +381,7 @@ def build_paris(shared: Path) -> None:
             "contact": "Demo server of the open311 project. For help: the project's README.",
             "key_service": "API keys are issued by the operator of this server (open311 keys create --name APP).",
             "default_department": "3975",
+            "language": "fr",
         },
         "layers": [
             {

@@ -57,6 +57,19 @@ class JurisdictionArgs(Open311Args):
     )
 
 
+class CatalogueArgs(JurisdictionArgs):
+    """GET services and GET services/{service_code}."""
+
+    # Extension: CitySDK's locale (Helsinki, Klarschiff); Accept-Language is read too.
+    locale = fields.String(
+        validate=validate.Length(max=35),
+        metadata={
+            "description": "Extension: the language of the texts (e.g. en, fr, en_GB); else Accept-Language; "
+            "else the jurisdiction's language. The answer's Content-Language names it."
+        },
+    )
+
+
 class CommaList(fields.List):
     """A list given as ``a,b`` or as repeated keys (``status=open&status=closed``), trimmed, empties dropped."""
 

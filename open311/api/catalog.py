@@ -10,7 +10,8 @@ from ..formats import MEDIA_TYPES, render
 from ..logic.catalog import list_services, service_definition
 from ..logic.discovery import discovery_for
 from ..logic.jurisdictions import resolve_jurisdiction
-from .args import JurisdictionArgs
+from ..logic.languages import available_languages, choose_language
+from .args import CatalogueArgs, JurisdictionArgs
 from .blueprint import FORMAT_PARAMETER, SANDBOX_NAME, SANDBOX_PREFIX, also_xml, geo_report
 from .cache import catalog_cache
 from .schemas import DiscoverySchema, ServiceDefinitionSchema, ServiceSchema
@@ -36,10 +37,27 @@ def endpoint_urls() -> tuple[str, str]:
     return production, test
 
 
-def cached_document(fmt: str, root: str, key: tuple, make) -> Response:
+def cached_document(fmt: str, root: str, key: tuple, make, headers: dict | None = None) -> Response:
     """A catalogue document rendered once per worker and cache period."""
     body = catalog_cache().get_or_make((*key, fmt), lambda: render(fmt, root, make()))
-    return Response(body, content_type=MEDIA_TYPES[fmt])
+    return Response(body, content_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+def catalogue_language(jurisdiction, locale: str | None) -> tuple[str, dict]:
+    """Extension: the language of the catalogue's texts (``locale``, else Accept-Language, else the
+    jurisdiction's) and the headers saying so."""
+    available = catalog_cache().get_or_make(
+        ("languages", jurisdiction.id), lambda: available_languages(get_session(), jurisdiction)
+    )
+    language = choose_language(available, jurisdiction.language, locale, request.accept_languages)
+    return language, {"Content-Language": language, "Vary": "Accept-Language"}
+
+
+#: Extension: the catalogue in the user's language.
+LANGUAGE_HEADERS = {
+    "Content-Language": {"description": "Extension: the language of the texts.", "schema": {"type": "string"}},
+    "Vary": {"description": "Accept-Language: the texts depend on it.", "schema": {"type": "string"}},
+}
 
 
 @geo_report.route("/discovery.<fmt:fmt>", parameters=[FORMAT_PARAMETER])
@@ -65,28 +83,31 @@ class Discovery(MethodView):
 class Services(MethodView):
     """GET Service List."""
 
-    @geo_report.arguments(JurisdictionArgs(), location="query")
+    @geo_report.arguments(CatalogueArgs(), location="query")
     @also_xml(200)
-    @geo_report.response(200, ServiceSchema(many=True))
+    @geo_report.response(200, ServiceSchema(many=True), headers=LANGUAGE_HEADERS)
     def get(self, args, fmt):
         """The service request types of the jurisdiction and their service codes."""
         jurisdiction = current_jurisdiction(args)
+        language, headers = catalogue_language(jurisdiction, args.get("locale"))
         return cached_document(
-            fmt, "services", ("services", jurisdiction.id), lambda: list_services(get_session(), jurisdiction)
-        )
+            fmt, "services", ("services", jurisdiction.id, language),
+            lambda: list_services(get_session(), jurisdiction, language), headers,
+        )  # fmt: skip
 
 
 @geo_report.route("/services/<service_code>.<fmt:fmt>", parameters=[FORMAT_PARAMETER])
 class ServiceDefinition(MethodView):
     """GET Service Definition."""
 
-    @geo_report.arguments(JurisdictionArgs(), location="query")
+    @geo_report.arguments(CatalogueArgs(), location="query")
     @also_xml(200)
-    @geo_report.response(200, ServiceDefinitionSchema)
+    @geo_report.response(200, ServiceDefinitionSchema, headers=LANGUAGE_HEADERS)
     def get(self, args, service_code, fmt):
         """The attributes of one service (an empty list when it has none)."""
         jurisdiction = current_jurisdiction(args)
+        language, headers = catalogue_language(jurisdiction, args.get("locale"))
         return cached_document(
-            fmt, "service_definition", ("definition", jurisdiction.id, service_code),
-            lambda: service_definition(get_session(), jurisdiction, service_code),
+            fmt, "service_definition", ("definition", jurisdiction.id, service_code, language),
+            lambda: service_definition(get_session(), jurisdiction, service_code, language), headers,
         )  # fmt: skip

@@ -13,6 +13,10 @@ from ..errors import CityFileError
 from ..models.service import DATATYPES, LIST_DATATYPES, SERVICE_TYPES
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="must be 1 to 64 letters, digits, '_' or '-'")
+#: A BCP 47 language tag: a language, optionally a script or region (fr, en, pt-BR, zh-Hant).
+LANGUAGE = validate.Regexp(
+    r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error="must be a language tag such as fr, en or pt-BR"
+)
 
 
 def _time_zone(name: str) -> None:
@@ -40,6 +44,8 @@ class JurisdictionSection(_Strict):
         load_default=False,
         metadata={"description": "Accept points outside every area, routed to the default departments."},
     )
+    # Extension: the language of the catalogue's texts, the fallback of the translations.
+    language = fields.String(load_default="en", validate=LANGUAGE)
     # Extension: a sandbox twin behind discovery's test endpoint (/open311/test/v2/).
     sandbox = fields.Boolean(
         load_default=True,
@@ -71,11 +77,39 @@ class DepartmentSection(_Strict):
     )
 
 
+def _translations(texts: type[Schema]) -> fields.Dict:
+    """Extension: ``{LANGUAGE: {field: text}}``, the texts of an entry in other languages."""
+    return fields.Dict(keys=fields.String(validate=LANGUAGE), values=fields.Nested(texts), load_default=dict)
+
+
+class ValueTexts(_Strict):
+    """A list value's name in another language."""
+
+    name = fields.String(required=True)
+
+
+class AttributeTexts(_Strict):
+    """An attribute's texts in another language."""
+
+    description = fields.String()
+    datatype_description = fields.String()
+
+
+class ServiceTexts(_Strict):
+    """A service's texts in another language."""
+
+    service_name = fields.String()
+    description = fields.String()
+    keywords = fields.String()
+    group = fields.String()
+
+
 class ValueSection(_Strict):
     """One option of a list attribute."""
 
     key = fields.String(required=True)
     name = fields.String(required=True)
+    translations = _translations(ValueTexts)
 
 
 class AttributeSection(_Strict):
@@ -89,6 +123,7 @@ class AttributeSection(_Strict):
     datatype_description = fields.String(load_default=None)
     order = fields.Integer(required=True, validate=validate.Range(min=1))
     values = fields.List(fields.Nested(ValueSection), load_default=list)
+    translations = _translations(AttributeTexts)
 
     @validates_schema
     def check_values(self, data, **_kwargs):
@@ -118,6 +153,7 @@ class ServiceSection(_Strict):
     duplicate_radius_m = fields.Integer(load_default=50, validate=validate.Range(min=0, max=5000))
     duplicate_window_days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=3650))
     attributes = fields.List(fields.Nested(AttributeSection), load_default=list)
+    translations = _translations(ServiceTexts)
 
     @validates_schema
     def check_attributes(self, data, **_kwargs):

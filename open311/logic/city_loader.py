@@ -68,7 +68,7 @@ def _upsert_jurisdiction(session: Session, section: dict, sandbox_of: Jurisdicti
     if sandbox_of is not None:
         jurisdiction.jurisdiction_id = sandbox_id(section["jurisdiction_id"])
         jurisdiction.sandbox_of_id = sandbox_of.id
-    for key in ("name", "time_zone", "contact", "key_service", "accept_outside"):
+    for key in ("name", "time_zone", "contact", "key_service", "accept_outside", "language"):
         setattr(jurisdiction, key, section[key])
     jurisdiction.changeset = func.now()
     session.flush()
@@ -213,7 +213,7 @@ def _sync_services(
         service = existing.get(code) or Service(jurisdiction_id=jurisdiction.id, service_code=code)
         for key in (
             "service_name", "description", "type", "keywords", "group", "service_notice", "resolution_hours",
-            "duplicate_radius_m", "duplicate_window_days",
+            "duplicate_radius_m", "duplicate_window_days", "translations",
         ):  # fmt: skip
             setattr(service, key, section[key])
         service.position = position
@@ -237,9 +237,10 @@ def _attribute(section: dict) -> ServiceAttribute:
         datatype_description=section["datatype_description"],
         order=section["order"],
         description=section["description"],
+        translations=section["translations"],
     )
     attribute.values = [
-        AttributeValue(key=value["key"], name=value["name"], position=position)
+        AttributeValue(key=value["key"], name=value["name"], position=position, translations=value["translations"])
         for position, value in enumerate(section["values"])
     ]
     return attribute

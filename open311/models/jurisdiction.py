@@ -33,6 +33,8 @@ class Jurisdiction(Base):
     # serves (same catalogue and areas, no webhooks). Its requests never reach departments, statistics or
     # exports: everything keyed by jurisdiction keeps them apart at no cost to the production paths.
     sandbox_of_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"), unique=True)
+    # Extension: the language of the catalogue's texts (BCP 47, e.g. fr), the fallback of every translation.
+    language: Mapped[str] = mapped_column(String(35), server_default="en")
 
     layers: Mapped[list[AreaLayer]] = relationship(
         back_populates="jurisdiction", order_by="AreaLayer.rank", cascade="all, delete-orphan"

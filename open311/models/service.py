@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, text, true
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -48,6 +49,9 @@ class Service(Base):
     # centre of a grid cell of that size inside the same area.
     publish: Mapped[bool] = mapped_column(Boolean, server_default=true())
     blur_m: Mapped[int | None] = mapped_column(Integer)
+    # Extension: the texts in other languages, {"en": {"service_name": ..., "description": ..., "keywords": ...,
+    # "group": ...}} (the jurisdiction's language is in the columns themselves).
+    translations: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
 
     attributes: Mapped[list[ServiceAttribute]] = relationship(
         back_populates="service", order_by="ServiceAttribute.order", cascade="all, delete-orphan"
@@ -74,6 +78,8 @@ class ServiceAttribute(Base):
     datatype_description: Mapped[str | None] = mapped_column(Text)
     order: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(Text)
+    #: Extension: {"en": {"description": ..., "datatype_description": ...}}.
+    translations: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
 
     service: Mapped[Service] = relationship(back_populates="attributes")
     values: Mapped[list[AttributeValue]] = relationship(
@@ -92,5 +98,7 @@ class AttributeValue(Base):
     key: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(300))
     position: Mapped[int] = mapped_column(Integer)
+    #: Extension: {"en": {"name": ...}}.
+    translations: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
 
     attribute: Mapped[ServiceAttribute] = relationship(back_populates="values")
