@@ -81,6 +81,8 @@ def test_a_get_parameter_and_a_path_are_checked_too(client):
     assert ET.fromstring(reply.data).findtext("error/description").startswith("service_code: must not contain")
     reply = client.get("/open311/v2/services/52%0B01.json?jurisdiction_id=paris.fr")
     assert reply.status_code == 400 and reply.get_json()[0]["description"].startswith("service_code:")
+    reply = client.get("/open311/test/v2/services.json?jurisdiction_id=paris%01.fr")  # the test endpoint too
+    assert reply.status_code == 400 and reply.get_json()[0]["description"].startswith("jurisdiction_id:")
 
 
 @pytest.mark.parametrize("character", ["\t", "\n", "\r", "\x7f", "\x85", "\u2028", "é", "\U0001f600"])
