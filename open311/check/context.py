@@ -71,8 +71,10 @@ class Context:
     discovery: dict | None = None
     services: list[dict] = field(default_factory=list)
     definitions: dict[str, dict] = field(default_factory=dict)
-    listing: list[dict] = field(default_factory=list)
+    listing: list[dict] = field(default_factory=list)  # the records the filters are checked on
     listing_exchange: Exchange | None = None
+    default_ids: list[str] = field(default_factory=list)
+    window: Params = field(default_factory=list)  # start_date/end_date of the listing, when not the default
     documents: list[tuple[str, Fetched]] = field(default_factory=list)
     pairs: list[Pair] = field(default_factory=list)
     records: list[tuple[Exchange, dict]] = field(default_factory=list)

@@ -53,9 +53,9 @@ def check(url: str, **options) -> Report:
     return run_check(Options(url=url, **options), LoopbackClient(timeout=options["timeout"], rate=0))
 
 
-def grade_stub(faults=(), captures=None, path: str = "/v2/discovery.json", write: bool = True) -> Report:
+def grade_stub(faults=(), captures=None, path: str = "/v2/discovery.json", write: bool = True, past_days=0) -> Report:
     """The checker's report on a stub with ``faults`` (and real ``captures`` served in place of its own)."""
-    with serving(Stub(faults, captures)) as root:
+    with serving(Stub(faults, captures, past_days)) as root:
         return check(root + path, jurisdiction_id=JURISDICTION, write=write, api_key=KEY if write else None)
 
 

@@ -63,14 +63,15 @@ def _seed(now: datetime) -> list[dict]:
 
 
 class Stub:
-    """The WSGI application. ``faults``: names from FAULTS; ``captures``: path under /v2/ -> file served."""
+    """The WSGI application. ``faults``: names from FAULTS; ``captures``: path under /v2/ -> file served;
+    ``past_days``: how long ago the seeded requests were made (more than 90: none in the default window)."""
 
-    def __init__(self, faults=(), captures: dict[str, Path] | None = None):
+    def __init__(self, faults=(), captures: dict[str, Path] | None = None, past_days: int = 0):
         unknown = set(faults) - FAULTS
         if unknown:
             raise ValueError(f"unknown faults {unknown}")
         self.faults, self.captures = set(faults), captures or {}
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = datetime.now(UTC).replace(microsecond=0) - timedelta(days=past_days)
         self.stores = {"v2": _seed(now), "test/v2": []}
         self.tokens: dict[str, str] = {}
         self.updates: list[dict] = []

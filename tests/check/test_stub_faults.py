@@ -28,6 +28,16 @@ def test_read_only_posts_nothing_but_a_keyless_probe():
     assert report.score() == 100.0 and report.created == []
 
 
+def test_without_requests_in_the_last_90_days_the_filters_are_checked_on_older_ones():
+    report = grade_stub(past_days=400, write=False)
+    assert any("no request in the last 90 days: the filters are checked on" in note for note in report.notes)
+    assert report.results["requests.default-window"].status is Status.SKIP
+    for check_id in ("requests.fields", "requests.status", "requests.ids", "request.one", "ext.paging", "ext.bbox"):
+        assert report.results[check_id].status is Status.PASS, check_id
+    assert "open: 2, closed: 1" in report.results["requests.status"].detail
+    assert not report.failed
+
+
 @pytest.mark.parametrize(
     ("fault", "expected"),
     [

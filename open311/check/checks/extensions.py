@@ -12,7 +12,7 @@ from datetime import timedelta
 from ..context import Context, evidence, join_problems
 from ..documents import as_float, parse_datetime, w3c
 from ..results import Status
-from .listing import query, record_ids
+from .listing import query, record_ids, with_window
 
 TOTAL_HEADERS = ("X-Result-Count", "X-Total-Count", "X-Total")
 
@@ -37,17 +37,20 @@ def _total(exchange) -> int | None:
 
 def _paging(ctx: Context) -> None:
     listing = record_ids(ctx.listing)
+    if len(listing) < 2:
+        ctx.skip("ext.paging", "fewer than two requests to page through")
+        return
     first = query(ctx, [("page_size", "1")])
     page = record_ids(first.payload)
     total = _total(first.exchange)
-    if first.exchange.status != 200 or (len(listing) < 2 and total is None) or (len(page) != 1 and total is None):
-        ctx.skip("ext.paging", "page_size is not offered (or too few requests to tell)")
+    if first.exchange.status != 200 or (len(page) != 1 and total is None):
+        ctx.skip("ext.paging", "page_size is not offered (page_size=1 changes nothing)")
         return
     problems, warnings = [], []
     if len(page) != 1:
         problems.append(f"page_size=1 listed {len(page)} records")
     second = query(ctx, [("page_size", "1"), ("page", "2")])
-    if len(listing) >= 2 and record_ids(second.payload) != listing[1:2]:
+    if record_ids(second.payload) != listing[1:2]:
         problems.append(
             f"page=2&page_size=1 listed {record_ids(second.payload)[:3]}, not the listing's second record {listing[1]}"
         )
@@ -74,7 +77,8 @@ def _paging(ctx: Context) -> None:
 
 
 def _extensions(ctx: Context) -> None:
-    fetched = ctx.fetch_both("service_requests", "requests", [("extensions", "true")], label="requests?extensions=true")
+    params = with_window(ctx, [("extensions", "true")])
+    fetched = ctx.fetch_both("service_requests", "requests", params, label="requests?extensions=true")
     payload = fetched[ctx.primary].payload
     records = [r for r in payload if isinstance(r, dict)] if isinstance(payload, list) else []
     extended = [r for r in records if "extended_attributes" in r]

@@ -137,8 +137,8 @@ def _empty_params(ctx: Context) -> None:
             [evidence(listing)],
         )
         return
-    got, expected = record_ids(fetched.payload), record_ids(ctx.listing)
-    if got != expected and got != record_ids(query(ctx, []).payload):
+    got, expected = record_ids(fetched.payload), ctx.default_ids
+    if got != expected and got != record_ids(ctx.fetch("service_requests", "requests", ctx.primary).payload):
         ctx.result(
             "requests.empty-params",
             Status.FAIL,
