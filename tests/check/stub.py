@@ -20,7 +20,7 @@ JURISDICTION = "stub.example"
 KEY = "stub-key"
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
 FAULTS = {
-    "update_resend_400", "update_closed_400", "update_statuses_400",  # issue 11 point 1
+    "update_resend_400", "update_closed_400", "update_statuses_400", "update_statuses_403",  # issue 11 point 1
     "address_null",  # point 2
     "refuse_space_datetimes", "long_span_400",  # point 3
     "charset",  # point 4
@@ -301,6 +301,8 @@ class Stub:
             "update_statuses_400" in self.faults and status in ("DUPLICATE", "INTERNAL_REFERRAL", "FOR_TRIAGE")
         ):
             raise Refused(400, f"status {status} is not accepted")
+        if "update_statuses_403" in self.faults and status in ("DUPLICATE", "INTERNAL_REFERRAL", "FOR_TRIAGE"):
+            raise Refused(403, f"only a staff key may set {status}")
         if record["status"] == "closed" and status in ("FIXED", "CLOSED") and "update_closed_400" in self.faults:
             raise Refused(400, "the request is already closed")
         record["status"] = "closed" if status in ("FIXED", "CLOSED", "DUPLICATE") else "open"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from ..context import Context, evidence, join_problems
+from ..context import Context, errors_document, evidence, join_problems
 from ..documents import w3c
 from ..results import Status
 from .writes import Writer
@@ -170,13 +170,23 @@ def _closed(ctx: Context, updates: Updates, request_id: str) -> None:
 
 
 def _statuses(ctx: Context, updates: Updates, request_id: str) -> None:
-    refused, shown = [], []
+    refused, forbidden, shown = [], [], []
     for status in ("DUPLICATE", "INTERNAL_REFERRAL", "FOR_TRIAGE"):
         fetched = updates.post(updates.form(request_id, status, f"open311 check: status {status}"))
-        if not answered_id(fetched):
+        if answered_id(fetched):
+            continue
+        if errors_document(fetched, 403) is None:
+            forbidden.append(status)
+        else:
             refused.append(f"{status}: {fetched.exchange.status}")
-            shown.append(evidence(fetched.exchange))
+        shown.append(evidence(fetched.exchange))
     if refused:
         ctx.result("updates.statuses", Status.FAIL, join_problems(refused), shown[:2])
+    elif forbidden:
+        ctx.skip(
+            "updates.statuses",
+            f"this key may not set {', '.join(forbidden)} (403: an authorization answer, not a refusal of the "
+            "status); run with a key of the role the city gives FixMyStreet to grade them",
+        )
     else:
         ctx.result("updates.statuses", Status.PASS, "DUPLICATE, INTERNAL_REFERRAL and FOR_TRIAGE are accepted")
