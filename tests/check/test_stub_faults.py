@@ -90,3 +90,22 @@ def test_a_refused_resend_shows_the_request_and_the_answer():
     assert evidence.method == "POST" and "update_id=open311-check-" in evidence.sent
     assert "api_key=***" in evidence.sent and "stub-key" not in evidence.sent
     assert evidence.status == 400 and "already received" in evidence.excerpt
+
+
+def test_writes_go_to_the_test_endpoint_when_asked():
+    from .conftest import JURISDICTION, KEY, check, serving
+    from .stub import Stub
+
+    stub = Stub()
+    production = list(stub.stores["v2"])
+    with serving(stub) as root:
+        report = check(f"{root}/v2/discovery.json", jurisdiction_id=JURISDICTION, write=True, api_key=KEY,
+                       endpoint_type="test", location=(50.2, 8.3))  # fmt: skip
+    assert report.endpoint == f"{root}/test/v2"
+    assert stub.stores["v2"] == production  # production untouched
+    stored = {r["service_request_id"]: r for r in stub.stores["test/v2"]}
+    assert set(report.created) < set(stored) and len(stored) == len(report.created) + 1  # + the blackbox one
+    assert {(r["lat"], r["long"]) for r in stored.values()} == {(50.2, 8.3)}
+    assert all(stored[request_id]["status"] == "closed" for request_id in report.created)  # cleaned up
+    assert report.results["discovery.test-endpoint"].detail.endswith("serves the same 3 services")
+    assert not report.failed
