@@ -53,23 +53,17 @@ class Writer:
         if self.ctx.options.location:
             lat, lon = self.ctx.options.location
         else:
-            point = next(
-                (
-                    (as_float(r.get("lat")), as_float(r.get("long")))
-                    for r in self.ctx.listing
-                    if as_float(r.get("lat")) is not None and as_float(r.get("long")) is not None
-                ),
-                None,
-            )
+            points = ((as_float(r.get("lat")), as_float(r.get("long"))) for r in self.ctx.listing)
+            point = next(((lat, lon) for lat, lon in points if lat is not None and lon is not None), None)
             if point is None:
                 return [("address_string", "open311 check: no location known")]
             lat, lon = point
         return [("lat", f"{lat:.6f}"), ("long", f"{lon:.6f}")]
 
-    def form(self, service: dict, description: str = CHECK_TEXT, skip: str | None = None, location=None) -> list:
+    def form(self, service: dict, description: str = CHECK_TEXT, skip: str | None = None) -> list:
         """A complete POST form for ``service`` (coordinates only: the server describes the place)."""
         code = str(service.get("service_code"))
-        fields = [("api_key", self.key), ("service_code", code), *(self.location if location is None else location)]
+        fields = [("api_key", self.key), ("service_code", code), *self.location]
         return [*fields, ("description", description), *attribute_form(self.ctx.definitions.get(code), skip)]
 
     def post(self, form: list, fmt: str | None = None, query=(), jurisdiction: bool = True):
