@@ -27,6 +27,7 @@ FAULTS = {
     "discovery_needs_jurisdiction", "post_jurisdiction_form_only", "jurisdiction_case_sensitive",  # point 5
     "xml_raw_cr", "accept_control_chars",  # point 6
     "no_test_endpoint",  # point 7
+    "xml_only",  # discovery offers XML only (JSON is optional in GeoReport v2)
     "locale_no_vary", "locale_ignores_accept_language",  # point 8
 }  # fmt: skip
 UPDATE_STATUSES = {"OPEN", "CLOSED", "FIXED", "REOPEN", "UNCHANGED", "IN_PROGRESS", "DUPLICATE", "INTERNAL_REFERRAL",
@@ -159,7 +160,8 @@ class Stub:
 
         def endpoint(path, kind):
             return {"specification": "http://wiki.open311.org/GeoReport_v2", "url": f"{request.host_url}{path}",
-                    "changeset": "2026-01-01T00:00:00Z", "type": kind, "formats": ["text/xml", "application/json"]}  # fmt: skip
+                    "changeset": "2026-01-01T00:00:00Z", "type": kind,
+                    "formats": ["text/xml"] if "xml_only" in self.faults else ["text/xml", "application/json"]}  # fmt: skip
 
         endpoints = [endpoint("v2", "production")]
         if "no_test_endpoint" not in self.faults:

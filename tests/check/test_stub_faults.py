@@ -109,3 +109,11 @@ def test_writes_go_to_the_test_endpoint_when_asked():
     assert all(stored[request_id]["status"] == "closed" for request_id in report.created)  # cleaned up
     assert report.results["discovery.test-endpoint"].detail.endswith("serves the same 3 services")
     assert not report.failed
+
+
+def test_a_server_offering_xml_only_is_checked_in_xml():
+    report = grade_stub(["xml_only"])
+    assert not_passing(report) == {"format.agree": Status.SKIP}
+    assert "the endpoint offers XML only: JSON checks are skipped" in report.notes
+    posted = report.results["write.post-realtime"].evidence[0]
+    assert posted.url.endswith("/v2/requests.xml") and posted.content_type == "text/xml"
