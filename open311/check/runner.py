@@ -60,6 +60,9 @@ def run_check(options: Options, client: Client | None = None) -> Report:
         _skip_the_rest(ctx)
         report.duration_s = time.monotonic() - began
         report.request_count = len(client.log)
+        if client.throttled:
+            report.notes.append(f"the server answered 429 Too Many Requests {client.throttled} times: the "
+                                "checker waited as told (--rate sets its pace)")  # fmt: skip
     return report
 
 

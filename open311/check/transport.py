@@ -1,7 +1,8 @@
 """A polite HTTP client: bounded rate, timeouts, a User-Agent naming the tool, every exchange kept.
 
 Plain ``urllib`` (no dependency): the checker must see the exact status, headers and bytes a server
-sends, and never retries on its own (a checker that retried would hide the faults it is there to find).
+sends, and never retries on its own (a checker that retried would hide the faults it is there to find),
+except when the server asks it to slow down (429 Too Many Requests): then it waits as told and asks again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ USER_AGENT = f"open311-check/{VERSION} (Open311 GeoReport v2 conformance checker
 
 #: Largest response body read (a listing of 1000 requests is about 1 MB).
 MAX_BODY = 32 * 1024 * 1024
+#: 429 Too Many Requests: at most this many waits per request, each of Retry-After seconds (at most 30).
+THROTTLE_TRIES, THROTTLE_WAIT, THROTTLE_MAX_WAIT = 3, 2.0, 30.0
 
 Params = list[tuple[str, str]]
 
@@ -89,6 +92,7 @@ class Client:
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.user_agent = user_agent
         self.log: list[Exchange] = []
+        self.throttled = 0  # 429 answers waited out
         self._last = 0.0
         self._opener = urllib.request.build_opener(_NoRedirectForPost)
 
@@ -103,10 +107,21 @@ class Client:
         return self.request("POST", _with_query(url, params), body, sent_headers)
 
     def request(self, method: str, url: str, body: bytes | None = None, headers: dict | None = None) -> Exchange:
-        """Send one request; network failures become an exchange without status."""
+        """Send one request; network failures become an exchange without status. A 429 is waited out
+        (Retry-After seconds) and the request sent again, a few times at most."""
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"not an http(s) URL: {url}")
         sent_headers = {"User-Agent": self.user_agent, "Accept-Encoding": "identity", **(headers or {})}
+        for attempt in range(THROTTLE_TRIES + 1):
+            exchange = self._send(method, url, body, sent_headers)
+            if exchange.status != 429 or attempt == THROTTLE_TRIES:
+                break
+            self.throttled += 1
+            time.sleep(_retry_after(exchange.header("Retry-After")))
+        self.log.append(exchange)
+        return exchange
+
+    def _send(self, method: str, url: str, body: bytes | None, sent_headers: dict) -> Exchange:
         exchange = Exchange(method, url, body, sent_headers)
         self._wait_turn()
         start = time.monotonic()
@@ -121,7 +136,6 @@ class Client:
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             exchange.error = str(getattr(error, "reason", error))
         exchange.elapsed = time.monotonic() - start
-        self.log.append(exchange)
         return exchange
 
     def _wait_turn(self) -> None:
@@ -129,6 +143,14 @@ class Client:
         if pause > 0:
             time.sleep(pause)
         self._last = time.monotonic()
+
+
+def _retry_after(value: str | None) -> float:
+    """Seconds to wait from a Retry-After header (its delay form; a date or nothing: the default)."""
+    try:
+        return min(max(float(value), 0.0), THROTTLE_MAX_WAIT) if value else THROTTLE_WAIT
+    except ValueError:
+        return THROTTLE_WAIT
 
 
 def _with_query(url: str, params: Params) -> str:
