@@ -42,7 +42,9 @@ def _location(_ctx, _param, value: str | None):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write it to this file.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write an HTML report.")
 @click.option("--location", callback=_location, metavar="LAT,LONG", help="Where to place test requests.")
-@click.option("--rate", type=float, default=10.0, show_default=True, help="At most this many requests a second.")
+@click.option(
+    "--rate", type=float, default=10.0, show_default=True, help="At most this many requests a second (0: no limit)."
+)
 @click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds to wait for each answer.")
 @click.option("--slow", type=float, default=2.0, show_default=True, help="A p95 above this many seconds warns.")
 @click.option("-v", "--verbose", is_flag=True, help="The table shows the evidence of every check.")

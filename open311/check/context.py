@@ -44,11 +44,9 @@ class Fetched:
 
 @dataclass
 class Pair:
-    """The same resource fetched as JSON and as XML, to compare (``params`` lets the check fetch it again)."""
+    """The same resource fetched as JSON and as XML, to compare."""
 
     label: str
-    path: str
-    params: Params
     json: Fetched
     xml: Fetched
 
@@ -128,7 +126,7 @@ class Context:
         """The document in every format the endpoint offers, by format; JSON and XML are compared later."""
         fetched = {fmt: self.fetch(response, path, fmt, params) for fmt in self.formats}
         if len(fetched) == 2:
-            self.pairs.append(Pair(label or path, path, list(params), fetched["json"], fetched["xml"]))
+            self.pairs.append(Pair(label or path, fetched["json"], fetched["xml"]))
         return fetched
 
     # Results ----------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from ..context import FORMATS, Context, Stop, evidence
+from ..context import FORMATS, Context, Pair, Stop, evidence
 from ..documents import W3C_DATETIME
 from ..results import Status
 
@@ -46,10 +46,8 @@ def run(ctx: Context) -> None:
     _grade_no_jurisdiction(ctx, plain, fetched)
     documents = {fmt: f.payload for fmt, f in fetched.items() if isinstance(f.payload, dict)}
     if documents:
-        from ..context import Pair
-
         if len(documents) == 2:
-            ctx.pairs.append(Pair("discovery", "discovery", [], fetched["json"], fetched["xml"]))
+            ctx.pairs.append(Pair("discovery", fetched["json"], fetched["xml"]))
         ctx.discovery = documents.get("json") or documents["xml"]
         _grade_fields(ctx, documents, fetched)
         _grade_changeset(ctx, fetched)
