@@ -17,7 +17,8 @@ th.section { background: #f3f3f3; text-transform: uppercase; letter-spacing: .05
 .fail { background: #fcd7d7; color: #7f1d1d; } .skip { background: #eceff3; color: #475569; }
 code, pre { font: 12.5px/1.4 ui-monospace, monospace; } pre { white-space: pre-wrap; background: #f7f7f7;
 padding: .5rem; margin: .3rem 0; overflow-wrap: anywhere; } details summary { cursor: pointer; color: #1d4ed8; }
-.spec { color: #666; font-size: .85rem; }
+.spec { color: #666; font-size: .85rem; } ul.attention { padding-left: 0; list-style: none; margin: 0 0 1rem; }
+ul.attention li { margin: .2rem 0; } tr:target { outline: 2px solid #1d4ed8; }
 """
 
 
@@ -52,6 +53,13 @@ def render_html(report: Report) -> str:
             f'<div class="spec">{escape(result.check.spec)}</div></td><td>{escape(result.detail)}'
             f"{_evidence(result)}</td></tr>"
         )
+    attention = [r for r in report.ordered() if r.status in (Status.FAIL, Status.WARN)]
+    summary = "".join(
+        f'<li><span class="status {r.status.value}">{r.status.value}</span> <a href="#{escape(r.id)}">'
+        f"<code>{escape(r.id)}</code></a> {escape(r.check.title)}</li>"
+        for r in sorted(attention, key=lambda r: r.status is not Status.FAIL)
+    )
+    summary = f'<ul class="attention">{summary}</ul>' if summary else ""
     notes = "".join(f"<p class=meta>{escape(note)}</p>" for note in report.notes)
     created = f"<p class=meta>Created requests: {escape(', '.join(report.created))}</p>" if report.created else ""
     shown = "n/a" if score is None else f"{score:.1f}%"
@@ -64,7 +72,7 @@ def render_html(report: Report) -> str:
 · {"writes" if report.write else "read-only"} · {escape(report.started)} · {report.request_count} HTTP requests
 in {report.duration_s:.1f} s</p>
 <p><span class="score">{shown}</span> &nbsp; {counts["pass"]} pass · {counts["warn"]} warn · {counts["fail"]} fail ·
-{counts["skip"]} skipped</p>{notes}{created}
+{counts["skip"]} skipped</p>{summary}{notes}{created}
 <table><thead><tr><th>status</th><th>check</th><th>detail and evidence</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table></body></html>
 """
