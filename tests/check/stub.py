@@ -28,6 +28,7 @@ FAULTS = {
     "xml_raw_cr", "accept_control_chars",  # point 6
     "no_test_endpoint",  # point 7
     "xml_only",  # discovery offers XML only (JSON is optional in GeoReport v2)
+    "unknown_id_400",  # requests/{id} answers 400 for an id that is not a number
     "locale_no_vary", "locale_ignores_accept_language",  # point 8
 }  # fmt: skip
 UPDATE_STATUSES = {"OPEN", "CLOSED", "FIXED", "REOPEN", "UNCHANGED", "IN_PROGRESS", "DUPLICATE", "INTERNAL_REFERRAL",
@@ -131,6 +132,8 @@ class Stub:
             return self.respond(request, fmt, "service_requests", records, headers=headers)
         if path.startswith("requests/"):
             found = [r for r in store if r["service_request_id"] == path.split("/", 1)[1]]
+            if "unknown_id_400" in self.faults and not path.split("/", 1)[1].isdigit():
+                raise Refused(400, "service_request_id must be a number")
             if not found:
                 raise Refused(404, f"request {path.split('/', 1)[1]} not found")
             return self.respond(request, fmt, "service_requests", [self.public(found[0], args)])

@@ -46,6 +46,8 @@ def test_without_requests_in_the_last_90_days_the_filters_are_checked_on_older_o
         ("update_closed_400", {"updates.closed": FAIL}),
         ("update_statuses_400", {"updates.statuses": FAIL}),
         ("update_statuses_403", {"updates.statuses": Status.SKIP}),  # the key's role: not the checker's to judge
+        # not in issue 11: an identifier's form refused where the resource does not exist
+        ("unknown_id_400", {"errors.unknown-request": WARN}),
         # 2. strictly typed clients: a request posted with coordinates only has address null
         ("address_null", {"strict.address": FAIL, "write.readback": FAIL}),
         # 3. dates as clients send them

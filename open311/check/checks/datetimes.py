@@ -20,8 +20,11 @@ def _forms(moment, offset_hours: int) -> str:
 
 def run_input(ctx: Context) -> None:
     """datetime.input-zones and datetime.input-space (on GET requests, and updated_after when offered)."""
-    now = server_now(ctx).replace(microsecond=0)
-    start, end = now - timedelta(days=7), now + timedelta(minutes=5)
+    if ctx.window:  # the window of past requests the filters are checked on
+        start, end = (parse_datetime(value) for _, value in ctx.window)
+    else:  # a week ending ten minutes ago: requests arriving during the run stay out of it
+        end = server_now(ctx).replace(microsecond=0) - timedelta(minutes=10)
+        start = end - timedelta(days=7)
     reference = query(ctx, [("start_date", w3c(start)), ("end_date", w3c(end))])
     expected = record_ids(reference.payload)
     problems, shown = [], [evidence(reference.exchange)]

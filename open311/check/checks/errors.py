@@ -9,15 +9,22 @@ UNKNOWN = "open311-check-does-not-exist"
 
 
 def _expect(ctx: Context, check_id: str, path: str, status: int, params=(), what: str = "") -> None:
-    problems, shown = [], []
+    problems, warnings, shown = [], [], []
     for fmt in ctx.formats:
         fetched = ctx.fetch("errors", path, fmt, list(params))
         problem = errors_document(fetched, status)
-        if problem:
+        if problem and status == 404 and errors_document(fetched, 400) is None:
+            warnings.append(
+                f"{fmt}: 400 (the identifier's form refused?), where a resource that does not exist is a 404"
+            )
+            shown.append(evidence(fetched.exchange))
+        elif problem:
             problems.append(f"{fmt}: {problem}")
             shown.append(evidence(fetched.exchange))
     if problems:
-        ctx.result(check_id, Status.FAIL, f"{what}: " + join_problems(problems), shown)
+        ctx.result(check_id, Status.FAIL, f"{what}: " + join_problems(problems + warnings), shown)
+    elif warnings:
+        ctx.result(check_id, Status.WARN, f"{what}: " + join_problems(warnings), shown)
     else:
         ctx.result(
             check_id, Status.PASS, f"{what}: {status} with the errors list in each format", [evidence(fetched.exchange)]

@@ -261,9 +261,14 @@ def _grade_one(ctx: Context) -> None:
             problems.append(f"{fmt}: lists {record_ids(item.payload)[:3]}, not exactly [{request_id}]")
     single = fetched[ctx.primary].payload
     if not problems and isinstance(single, list) and single:
-        changed = [k for k in set(record) | set(single[0]) if not _same(record.get(k), single[0].get(k))]
+        changed = _changed(record, single[0])
+        if changed:  # the request may have changed since the listing: compare both read again
+            listed = query(ctx, [("service_request_id", request_id)]).payload
+            again = ctx.fetch("service_requests", "requests/" + quote(request_id, safe=""), ctx.primary).payload
+            if isinstance(listed, list) and listed and isinstance(again, list) and again:
+                changed = _changed(listed[0], again[0])
         if changed:
-            problems.append(f"the record differs from the listing's in {sorted(changed)[:5]}")
+            problems.append(f"the record differs from the listing's in {changed[:5]}")
     if problems:
         ctx.result(
             "request.one", Status.FAIL, join_problems(problems), [evidence(f.exchange) for f in fetched.values()][:2]
@@ -279,3 +284,8 @@ def _grade_one(ctx: Context) -> None:
 
 def _same(left, right) -> bool:
     return (is_empty(left) and is_empty(right)) or left == right
+
+
+def _changed(listed: dict, single: dict) -> list[str]:
+    """The fields in which a listed record and the same record read alone differ."""
+    return sorted(key for key in set(listed) | set(single) if not _same(listed.get(key), single.get(key)))
