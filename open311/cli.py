@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .check.command import check
 from .cluster import Cluster, ClusterError
 from .config import ConfigError, load_settings
 
@@ -40,6 +41,9 @@ def _url(settings: dict) -> str:
 @click.group()
 def main() -> None:
     """An Open311 GeoReport v2 server routing every report by geography."""
+
+
+main.add_command(check)  # the conformance checker: a client, it needs no database
 
 
 @main.group()
