@@ -18,25 +18,12 @@ from ..factories import make_request
 from .conftest import check, serving
 
 PENDING = {
-    "discovery.no-jurisdiction": "issue 11 point 5: discovery answers without jurisdiction_id",
-    "discovery.test-endpoint": "issue 11 point 7: a test endpoint in discovery",
-    "requests.long-span": "issue 11 point 3: spans over 90 days answered",
-    "format.media-type-xml": "issue 11 point 4: exactly text/xml",
-    "format.media-type-json": "issue 11 point 4: exactly application/json",
-    "format.agree": "issue 11 point 6: CR written as &#13; in XML, control characters refused at input",
-    "datetime.input-space": "issue 11 point 3: datetimes with a space for the T",
-    "jurisdiction.case": "issue 11 point 5: jurisdiction_id compared case-insensitively",
-    "jurisdiction.post-query": "issue 11 point 5: jurisdiction_id read from a POST's query string",
-    "strict.address": "issue 11 point 2: address never null",
-    "write.readback": "issue 11 points 2 and 6: an address for a POST with coordinates only, CR in XML",
-    "write.control-chars": "issue 11 point 6: control characters refused with a 400 naming the field",
     "updates.resend": "issue 11 point 1: a resent update_id answered with the first update_id",
     "updates.closed": "issue 11 point 1: comments on a closed request accepted",
     "updates.statuses": "issue 11 point 1: DUPLICATE, INTERNAL_REFERRAL and FOR_TRIAGE accepted",
 }
 #: Checks that may be skipped here, which does not count against the score.
 MAY_SKIP = {
-    "ext.locale": "issue 11 point 8: locale and Accept-Language, not offered yet",
     "updates.statuses": "the run's key is a client key: statuses only staff may set answer 403",
 }
 
