@@ -6,11 +6,10 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from ..db import get_session
-from ..errors import BadRequest
 from ..logic.api_keys import authenticate
 from ..logic.citizen_updates import PostedUpdate, receive_update
-from ..logic.history import staff_history, updates_feed
-from ..logic.workflow import add_note, authorize_staff, change_status, find_request, merge, reassign
+from ..logic.history import changes_since, staff_history, updates_feed
+from ..logic.workflow import StaffChange, apply_staff_change, authorize_staff_change, find_request
 from .args import JurisdictionArgs, W3CDateTime
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .catalog import current_jurisdiction
@@ -73,8 +72,7 @@ class RequestHistory(MethodView):
         jurisdiction = current_jurisdiction(args)
         key = authenticate(session, args["api_key"], jurisdiction)
         target = find_request(session, jurisdiction.id, service_request_id)
-        authorize_staff(key, target)
-        return respond(fmt, "service_request_updates", staff_history(session, jurisdiction, target.id))
+        return respond(fmt, "service_request_updates", staff_history(session, jurisdiction, key, target))
 
     @geo_report.arguments(StaffChangeArgs(), location="form", content_type="application/x-www-form-urlencoded")
     @also_xml(200)
@@ -85,28 +83,12 @@ class RequestHistory(MethodView):
         jurisdiction = current_jurisdiction(args)
         key = authenticate(session, args["api_key"], jurisdiction)
         target = find_request(session, jurisdiction.id, service_request_id, lock=True)
-        authorize_staff(key, target)
+        change = StaffChange(**{name: args.get(name) for name in StaffChange.__dataclass_fields__})
+        authorize_staff_change(key, target, change)  # before reading an upload
         upload = take_upload(args)
-        first_update = None
-        note, status = args.get("note"), args.get("detailed_status")
-        moving = args.get("department") or args.get("area")
-        if args.get("duplicate_of"):
-            if status or moving:
-                raise BadRequest("duplicate_of: send it alone (with a note if you like)")
-            first_update = merge(session, target, args["duplicate_of"], key, note)
-        else:
-            if moving:
-                first_update = reassign(
-                    session, target, key, department_code=args.get("department"), area_code=args.get("area"),
-                    note=None if status else note,
-                )  # fmt: skip
-            if status:
-                update = change_status(session, target, key, status, note, args.get("media_url"))
-                first_update = first_update or update
-            elif not moving:
-                first_update = add_note(session, target, key, note, args.get("media_url"))
-        history = staff_history(session, jurisdiction, target.id)
-        created = [entry for entry in history if int(entry["update_id"]) >= first_update.id]
+        change.media_url = args.get("media_url")
+        first_update = apply_staff_change(session, key, target, change)
+        created = changes_since(session, jurisdiction, target.id, first_update.id)
         store_and_commit(session, upload)
         return respond(fmt, "service_request_updates", created)
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import BadRequest, Forbidden
+from ..errors import BadRequest
 from ..models import ApiKey, Jurisdiction, RequestUpdate
 from ..models.service_request import CLOSED_STATUSES
 from .events import emit
+from .policy import authorize, status_action
 from .workflow import check_transition, find_request, record
 
 #: Upper-case statuses of the extension -> our detailed status (None: leave the status as it is).
@@ -28,8 +29,6 @@ POSTED_STATUS = {
     "NO_FURTHER_ACTION": "no_further_action",
     "CANCELLED": "cancelled",
 }
-#: What a citizen (a client key) may do: comment, say it is fixed, or reopen it.
-CLIENT_STATUSES = {"UNCHANGED", "OPEN", "REOPEN", "FIXED", "CLOSED"}
 
 
 @dataclass
@@ -49,8 +48,6 @@ def receive_update(session: Session, jurisdiction: Jurisdiction, key: ApiKey, po
     status = posted.status.strip().upper()
     if status not in POSTED_STATUS:
         raise BadRequest(f"status: '{posted.status}' is not one of {', '.join(POSTED_STATUS)}")
-    if key.role != "staff" and status not in CLIENT_STATUSES:
-        raise Forbidden(f"status {status} can only be set with a staff key")
     request = find_request(session, jurisdiction.id, posted.service_request_id, lock=True)
     already = session.scalar(
         select(RequestUpdate.id).where(
@@ -62,6 +59,7 @@ def receive_update(session: Session, jurisdiction: Jurisdiction, key: ApiKey, po
     new_status = POSTED_STATUS[status]
     if status == "OPEN" and request.detailed_status in CLOSED_STATUSES:
         new_status = "reopened"
+    authorize(key, status_action(new_status), request)
     if new_status is not None:
         check_transition(request.detailed_status, new_status, has_note=True)
     update = record(

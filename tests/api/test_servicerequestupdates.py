@@ -93,7 +93,7 @@ def test_a_repeated_update_id_is_refused_not_applied_twice(client, api_key, staf
         ({"status": None}, 400, "status: Missing data for required field"),
         ({"updated_datetime": "yesterday"}, 400, "updated_datetime: must be a W3C datetime"),
         ({"status": "DONE"}, 400, "status: 'DONE' is not one of"),
-        ({"status": "IN_PROGRESS"}, 403, "can only be set with a staff key"),
+        ({"status": "IN_PROGRESS"}, 403, "only a staff key may set this status"),
         ({"api_key": "o311_nope"}, 403, "Invalid api_key"),
         ({"service_request_id": "999999"}, 404, "service_request_id provided was not found"),
     ],
