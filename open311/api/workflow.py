@@ -43,20 +43,33 @@ class UpdatesFeedArgs(JurisdictionArgs):
 
 
 class PostedUpdateArgs(JurisdictionArgs):
-    """mySociety's POST servicerequestupdates."""
+    """mySociety's POST servicerequestupdates, with everything FixMyStreet sends."""
 
     api_key = fields.String()
     service_request_id = fields.String(required=True)
     update_id = fields.String(required=True, validate=validate.Length(max=100))
     status = fields.String(required=True, metadata={"description": "Upper case: OPEN, FIXED, CLOSED, REOPEN, ..."})
     updated_datetime = W3CDateTime(required=True)
-    description = fields.String(required=True, validate=validate.Length(max=4000))
-    media_url = fields.Url(schemes={"http", "https"})
-    email = fields.Email()
+    description = fields.String(validate=validate.Length(max=4000))
+    media_url = fields.List(
+        fields.Url(schemes={"http", "https"}), metadata={"description": "A photo; may be given several times."}
+    )
+    service_code = fields.String(metadata={"description": "Accepted; the request's own service is kept."})
+    # Personal data: stored apart, never returned.
+    email = fields.Email(validate=validate.Length(max=320))
     first_name = fields.String(validate=validate.Length(max=200))
     last_name = fields.String(validate=validate.Length(max=200))
+    title = fields.String(validate=validate.Length(max=50))
     phone = fields.String(validate=validate.Length(max=50))
     account_id = fields.String(validate=validate.Length(max=200))
+    email_alerts_requested = fields.Boolean(metadata={"description": "TRUE or FALSE (stored with the contact)."})
+    public_anonymity_required = fields.Boolean(metadata={"description": "TRUE or FALSE (stored with the contact)."})
+
+
+CONTACT_FIELDS = (
+    "email", "first_name", "last_name", "title", "phone", "account_id", "email_alerts_requested",
+    "public_anonymity_required",
+)  # fmt: skip
 
 
 @geo_report.route("/requests/<service_request_id>/updates.<fmt:fmt>", parameters=[FORMAT_PARAMETER])
@@ -118,11 +131,10 @@ class ServiceRequestUpdates(MethodView):
         session = get_session()
         jurisdiction = current_jurisdiction(args)
         key = authenticate(session, args.get("api_key"), jurisdiction)
-        contact_fields = ("email", "first_name", "last_name", "phone", "account_id")
-        contact = {name: args[name] for name in contact_fields if args.get(name)} or None
+        contact = {name: args[name] for name in CONTACT_FIELDS if args.get(name) is not None} or None
         posted = PostedUpdate(
             service_request_id=args["service_request_id"], update_id=args["update_id"], status=args["status"],
-            description=args["description"], media_url=args.get("media_url"), contact=contact,
+            description=args.get("description"), media_urls=args.get("media_url", []), contact=contact,
         )  # fmt: skip
         result = receive_update(session, jurisdiction, key, posted)
         session.commit()

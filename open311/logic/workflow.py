@@ -54,7 +54,6 @@ def record(
     note: str | None = None,
     media_url: str | None = None,
     client_update_id: str | None = None,
-    contact: dict | None = None,
     old_department_id: int | None = None,
     now=None,
 ) -> RequestUpdate:
@@ -73,7 +72,6 @@ def record(
         old_department_id=old_department_id if old_department_id is not None else request.department_id,
         media_url=media_url,
         client_update_id=client_update_id,
-        contact=contact,
     )
     request.detailed_status = update.new_status
     request.status_notes = note
