@@ -12,15 +12,16 @@ from ..logic.discovery import discovery_document
 from ..logic.jurisdictions import resolve_jurisdiction
 from .args import JurisdictionArgs
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
-from .cache import catalog_cache
+from .cache import catalog_cache, frozen
 from .schemas import DiscoverySchema, ServiceDefinitionSchema, ServiceSchema
 
 
 def current_jurisdiction(args: dict):
-    """The jurisdiction the call names (or the only / default one), cached per worker for a short time."""
+    """The jurisdiction the call names (or the only / default one), cached per worker for a short time
+    as a frozen copy (the same attribute names as the row, bound to no session)."""
     named, default = args.get("jurisdiction_id"), current_app.config.get("DEFAULT_JURISDICTION")
     return catalog_cache().get_or_make(
-        ("jurisdiction", named, default), lambda: resolve_jurisdiction(get_session(), named, default)
+        ("jurisdiction", named, default), lambda: frozen(resolve_jurisdiction(get_session(), named, default))
     )
 
 

@@ -17,11 +17,13 @@ from ..logic.submission import Submission, submit_request
 from ..media import Upload, check_upload, store_upload
 from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
-from .cache import catalog_cache
+from .cache import catalog_cache, frozen
 from .catalog import current_jurisdiction
 from .rendering import respond
 from .schemas import PostedRequestSchema, ServiceRequestSchema, TokenSchema
 
+#: What a submission reads of a cached service: its attributes and their values.
+SERVICE_DEFINITION = {"attributes": {"values": {}}}
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 
 PAGING_HEADERS = {
@@ -136,7 +138,8 @@ class Requests(MethodView):
         record = submit_request(
             session, jurisdiction, api_key, submission, extensions=args["extensions"],
             services=lambda code: catalog_cache().get_or_make(
-                ("service", jurisdiction.id, code), lambda: find_service(session, jurisdiction, code)
+                ("service", jurisdiction.id, code),
+                lambda: frozen(find_service(session, jurisdiction, code), SERVICE_DEFINITION),
             ),
         )  # fmt: skip
         store_and_commit(session, upload)
