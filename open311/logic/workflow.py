@@ -27,6 +27,7 @@ from ..models.service_request import CLOSED_STATUSES, DETAILED_STATUSES, OPEN_ST
 from .assignment import responsible_department
 from .events import emit
 from .policy import Action, authorize, status_action
+from .request_ids import as_request_id
 
 
 def find_request(
@@ -34,9 +35,10 @@ def find_request(
 ) -> ServiceRequest:
     """The request with this id in the jurisdiction, or 404 (locked for update when asked)."""
     request = None
-    if service_request_id.isdigit() and len(service_request_id) < 19:
+    request_id = as_request_id(service_request_id)
+    if request_id is not None:
         query = select(ServiceRequest).where(
-            ServiceRequest.id == int(service_request_id), ServiceRequest.jurisdiction_id == jurisdiction_id
+            ServiceRequest.id == request_id, ServiceRequest.jurisdiction_id == jurisdiction_id
         )
         request = session.scalar(query.with_for_update() if lock else query)
     if request is None:
