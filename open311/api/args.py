@@ -172,7 +172,9 @@ class RequestsArgs(RequestArgs):
 class SubmissionArgs(JurisdictionArgs):
     """POST requests, form-encoded (or multipart with a ``media`` file). ``attribute[CODE]`` fields are read too."""
 
-    api_key = fields.String(metadata={"description": "Required: the application's key."})
+    api_key = fields.String(
+        metadata={"description": "Required: the application's key (or the X-API-Key or Authorization: Bearer header)."}
+    )
     service_code = fields.String()
     lat = Number(validate=LAT)
     long = Number(validate=LONG)

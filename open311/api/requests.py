@@ -10,7 +10,6 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 
 from ..db import get_session
-from ..logic.api_keys import authenticate
 from ..logic.catalog import find_service
 from ..logic.request_search import RequestQuery, get_request, resolve_token, search_requests
 from ..logic.submission import Submission, submit_request
@@ -19,6 +18,7 @@ from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .cache import catalog_cache, frozen
 from .catalog import current_jurisdiction
+from .keys import KEYED, authenticated
 from .rendering import respond
 from .schemas import PostedRequestSchema, ServiceRequestSchema, TokenSchema
 
@@ -125,13 +125,14 @@ class Requests(MethodView):
         return respond(fmt, "service_requests", page.records, headers=_paging_headers(page))
 
     @geo_report.arguments(SubmissionArgs(), location="form", content_type="application/x-www-form-urlencoded")
+    @geo_report.doc(security=KEYED)
     @also_xml(200)
     @geo_report.response(200, PostedRequestSchema(many=True))
     def post(self, args, fmt):
         """Submit a request (api_key required). Multipart with a ``media`` image is accepted (Extension)."""
         session = get_session()
         jurisdiction = current_jurisdiction(args)
-        api_key = authenticate(session, args.get("api_key"), jurisdiction)
+        api_key = authenticated(session, args, jurisdiction)
         upload = take_upload(args)
         fields = {name: args.get(name) for name in Submission.__dataclass_fields__ if name != "attributes"}
         submission = Submission(**fields, attributes=posted_attributes())

@@ -6,13 +6,13 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from ..db import get_session
-from ..logic.api_keys import authenticate
 from ..logic.citizen_updates import PostedUpdate, receive_update
 from ..logic.history import changes_since, staff_history, updates_feed
 from ..logic.workflow import StaffChange, apply_staff_change, authorize_staff_change, find_request
 from .args import JurisdictionArgs, W3CDateTime
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .catalog import current_jurisdiction
+from .keys import KEYED, authenticated
 from .rendering import respond
 from .requests import store_and_commit, take_upload
 
@@ -20,7 +20,9 @@ from .requests import store_and_commit, take_upload
 class StaffKeyArgs(JurisdictionArgs):
     """A staff key (query string)."""
 
-    api_key = fields.String(required=True, metadata={"description": "A staff key."})
+    api_key = fields.String(
+        metadata={"description": "A staff key (better sent as X-API-Key or Authorization: Bearer, out of the URL)."}
+    )
 
 
 class StaffChangeArgs(StaffKeyArgs):
@@ -45,7 +47,7 @@ class UpdatesFeedArgs(JurisdictionArgs):
 class PostedUpdateArgs(JurisdictionArgs):
     """mySociety's POST servicerequestupdates, with everything FixMyStreet sends."""
 
-    api_key = fields.String()
+    api_key = fields.String(metadata={"description": "Or the X-API-Key or Authorization: Bearer header."})
     service_request_id = fields.String(required=True)
     update_id = fields.String(required=True, validate=validate.Length(max=100))
     status = fields.String(required=True, metadata={"description": "Upper case: OPEN, FIXED, CLOSED, REOPEN, ..."})
@@ -77,24 +79,26 @@ class RequestHistory(MethodView):
     """Extension: a request's history, and staff changes to it."""
 
     @geo_report.arguments(StaffKeyArgs(), location="query")
+    @geo_report.doc(security=KEYED)
     @also_xml(200)
     @geo_report.response(200)
     def get(self, args, service_request_id, fmt):
         """Every change of the request, with the key that made it (staff keys only)."""
         session = get_session()
         jurisdiction = current_jurisdiction(args)
-        key = authenticate(session, args["api_key"], jurisdiction)
+        key = authenticated(session, args, jurisdiction)
         target = find_request(session, jurisdiction.id, service_request_id)
         return respond(fmt, "service_request_updates", staff_history(session, jurisdiction, key, target))
 
     @geo_report.arguments(StaffChangeArgs(), location="form", content_type="application/x-www-form-urlencoded")
+    @geo_report.doc(security=KEYED)
     @also_xml(200)
     @geo_report.response(200)
     def post(self, args, service_request_id, fmt):
         """Change status (with a note), reassign, merge as a duplicate, reopen or attach media (staff keys)."""
         session = get_session()
         jurisdiction = current_jurisdiction(args)
-        key = authenticate(session, args["api_key"], jurisdiction)
+        key = authenticated(session, args, jurisdiction)
         target = find_request(session, jurisdiction.id, service_request_id, lock=True)
         change = StaffChange(**{name: args.get(name) for name in StaffChange.__dataclass_fields__})
         authorize_staff_change(key, target, change)  # before reading an upload
@@ -124,13 +128,14 @@ class ServiceRequestUpdates(MethodView):
         return respond(fmt, "service_request_updates", feed)
 
     @geo_report.arguments(PostedUpdateArgs(), location="form", content_type="application/x-www-form-urlencoded")
+    @geo_report.doc(security=KEYED)
     @also_xml(200)
     @geo_report.response(200)
     def post(self, args, fmt):
         """A citizen's (or department's) update: applied once per update_id."""
         session = get_session()
         jurisdiction = current_jurisdiction(args)
-        key = authenticate(session, args.get("api_key"), jurisdiction)
+        key = authenticated(session, args, jurisdiction)
         contact = {name: args[name] for name in CONTACT_FIELDS if args.get(name) is not None} or None
         posted = PostedUpdate(
             service_request_id=args["service_request_id"], update_id=args["update_id"], status=args["status"],
