@@ -37,7 +37,7 @@ def database_url_for_tests() -> str:
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
-        load_city(session, PARIS)
+        load_city(session, PARIS, allow_private_webhooks=True)
         load_city(session, NEW_YORK)
         session.commit()
     engine.dispose()
