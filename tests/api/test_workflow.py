@@ -188,7 +188,9 @@ def test_attach_media(app, client, staff_key, pothole, tmp_path, monkeypatch):
     import io
 
     monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path))
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    from ..images import plain_png
+
+    png = plain_png()
     data = {
         "api_key": staff_key,
         "jurisdiction_id": "paris.fr",
