@@ -98,6 +98,25 @@ def _without_metadata(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
+#: Characters a media_url may hold: printable ASCII without quotes, angle brackets, backslash, backtick, braces,
+#: pipe and caret (RFC 3986 leaves most of them out; quotes and brackets would let a URL break out of HTML).
+_URL_FORBIDDEN = set("\"'<>\\`{}|^")
+MAX_URL_LENGTH = 2000
+
+
+def media_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a ``media_url`` (an http or https URL, strictly written), or None."""
+    if len(url) > MAX_URL_LENGTH:
+        return f"is longer than {MAX_URL_LENGTH} characters"
+    bad = next((c for c in url if not ("!" <= c <= "~") or c in _URL_FORBIDDEN), None)
+    if bad is not None:
+        return f"must not contain {bad!r} (spaces, quotes, angle brackets and non-ASCII characters are percent-encoded)"
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() not in ("http", "https") or not rest or rest[0] in "/?#":
+        return "Not a valid URL: it must be an http or https URL with a host"
+    return None
+
+
 def store_upload(upload: Upload, media_dir: Path) -> Path:
     """Write the upload under ``media_dir``."""
     media_dir.mkdir(parents=True, exist_ok=True)

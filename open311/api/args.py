@@ -9,6 +9,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 from webargs.flaskparser import FlaskParser
 
 from ..logic.request_ids import MAX_BIGINT, as_request_id
+from ..media import media_url_problem
 
 
 class Open311Parser(FlaskParser):
@@ -94,6 +95,19 @@ class RequestIdList(CommaList):
             shown = wrong[0] if len(wrong[0]) <= 40 else wrong[0][:40] + "..."
             raise ValidationError(f"'{shown}' is not a service request id (digits 0-9, at most {MAX_BIGINT})")
         return ids
+
+
+class MediaUrl(fields.Url):
+    """Extension: a photo's URL, strictly an http or https URL (:func:`open311.media.media_url_problem`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(schemes={"http", "https"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        problem = media_url_problem(str(value))
+        if problem:
+            raise ValidationError(problem)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class W3CDateTime(fields.Field):
@@ -188,7 +202,7 @@ class SubmissionArgs(JurisdictionArgs):
     last_name = fields.String(validate=validate.Length(max=200))
     phone = fields.String(validate=validate.Length(max=50))
     description = fields.String(validate=validate.Length(max=4000))
-    media_url = fields.Url(schemes={"http", "https"})
+    media_url = MediaUrl()
     # Extension: extended_attributes.duplicate_candidates in the response.
     extensions = fields.Boolean(load_default=False, metadata={"description": "Extension: list likely duplicates."})
 

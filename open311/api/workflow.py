@@ -9,7 +9,7 @@ from ..db import get_session
 from ..logic.citizen_updates import PostedUpdate, receive_update
 from ..logic.history import changes_since, staff_history, updates_feed
 from ..logic.workflow import StaffChange, apply_staff_change, authorize_staff_change, find_request
-from .args import JurisdictionArgs, W3CDateTime
+from .args import JurisdictionArgs, MediaUrl, W3CDateTime
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .catalog import current_jurisdiction
 from .keys import KEYED, authenticated
@@ -33,7 +33,7 @@ class StaffChangeArgs(StaffKeyArgs):
     department = fields.String(metadata={"description": "Department code to reassign the request to."})
     area = fields.String(metadata={"description": "Area code (or layer:code) to move the request to; routed again."})
     duplicate_of = fields.String(metadata={"description": "service_request_id of the original: closes as duplicate."})
-    media_url = fields.Url(schemes={"http", "https"})
+    media_url = MediaUrl()
 
 
 class UpdatesFeedArgs(JurisdictionArgs):
@@ -53,9 +53,7 @@ class PostedUpdateArgs(JurisdictionArgs):
     status = fields.String(required=True, metadata={"description": "Upper case: OPEN, FIXED, CLOSED, REOPEN, ..."})
     updated_datetime = W3CDateTime(required=True)
     description = fields.String(validate=validate.Length(max=4000))
-    media_url = fields.List(
-        fields.Url(schemes={"http", "https"}), metadata={"description": "A photo; may be given several times."}
-    )
+    media_url = fields.List(MediaUrl(), metadata={"description": "A photo; may be given several times."})
     service_code = fields.String(metadata={"description": "Accepted; the request's own service is kept."})
     # Personal data: stored apart, never returned.
     email = fields.Email(validate=validate.Length(max=320))
