@@ -165,7 +165,7 @@ def generate(url: str, requests: int, years: float, chunk: int, fresh: bool = Tr
         upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
-        load_city(session, Path(DEMO_CITY))
+        load_city(session, Path(DEMO_CITY), allow_private_webhooks=True)
         session.commit()
         paris = resolve_jurisdiction(session, "paris.fr")
         services = session.execute(

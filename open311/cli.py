@@ -140,15 +140,19 @@ def db_revision(message: str) -> None:
 @click.argument("city_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_city_command(city_file: Path) -> None:
     """Load or update a city (jurisdiction, areas, departments, services, routing) from CITY_FILE."""
+    from functools import partial
+
     from .logic.city_loader import load_city
 
-    _load(city_file, load_city)
+    _load(city_file, partial(load_city, allow_private_webhooks=_settings()["WEBHOOK_ALLOW_PRIVATE"]))
 
 
 @main.command("load-demo")
 @click.option("--if-empty", is_flag=True, help="Only when no jurisdiction is loaded yet.")
 def load_demo(if_empty: bool) -> None:
     """Load the Paris demo city shipped with the server and its 6,003 real DansMaRue sidewalk reports."""
+    from functools import partial
+
     from .logic.city_loader import load_city
 
     if if_empty:
@@ -164,7 +168,8 @@ def load_demo(if_empty: bool) -> None:
         if loaded:
             click.echo("A city is already loaded; the demo is not loaded again.")
             return
-    _load(DEMO_CITY, load_city)
+    # The demo's departments post to the local demo receiver (scripts/webhook_receiver.py) on 127.0.0.1.
+    _load(DEMO_CITY, partial(load_city, allow_private_webhooks=True))
     from .logic.importer import import_requests
 
     with _session() as session:
@@ -318,10 +323,11 @@ def deliver(once: bool, interval: float, max_attempts: int, base_delay: float) -
     from .logic.delivery import deliver_due
 
     stopping = []
+    allow_private = _settings()["WEBHOOK_ALLOW_PRIVATE"]
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     with _session() as session:
         while True:
-            report = deliver_due(session, max_attempts=max_attempts, base_delay=base_delay)
+            report = deliver_due(session, allow_private=allow_private, max_attempts=max_attempts, base_delay=base_delay)
             if report.delivered or report.failed or report.dead:
                 click.echo(f"delivered {report.delivered}, retrying {report.failed}, dead {report.dead}", err=True)
             if once or stopping:

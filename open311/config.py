@@ -93,6 +93,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("MEDIA_DIR", _text, None, "Extension: where uploaded photos are kept (default: VAR_DIR/media)."),
     Setting("MEDIA_MAX_BYTES", _positive_int, 10 * 1024 * 1024, "Extension: largest photo accepted, in bytes."),
+    Setting(
+        "WEBHOOK_ALLOW_PRIVATE",
+        _boolean,
+        False,
+        "Extension: let webhooks go to loopback, link-local and private addresses (the demo receiver on 127.0.0.1).",
+    ),
     Setting("LOG_LEVEL", _text, "INFO", "Python logging level."),
     Setting("SQL_ECHO", _boolean, False, "Log every SQL statement."),
 )

@@ -37,7 +37,7 @@ def database_url_for_tests() -> str:
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
-        load_city(session, PARIS)
+        load_city(session, PARIS, allow_private_webhooks=True)
         load_city(session, NEW_YORK)
         session.commit()
     engine.dispose()
@@ -152,3 +152,53 @@ def staff(client, staff_key):
         return client.post(f"/open311/v2/requests/{request_id}/updates.{fmt}", data=data)
 
     return change
+
+
+#: Tables whose rows a test on the live application may add, deleted afterwards (children cascade).
+LIVE_TABLES = ("service_request", "api_key", "outbox_event")
+CLEAN_UP = "DELETE FROM {} WHERE id > :mark"
+
+
+@pytest.fixture()
+def live(engine, database_url_for_tests):
+    """The application on the real database, outside any test transaction, with its per-worker cache on.
+
+    Each request commits on its own pooled connection, so requests released together by a barrier
+    really run concurrently. Every row the test adds is deleted afterwards.
+    """
+    from sqlalchemy import text
+
+    def high_water() -> dict[str, int]:
+        with engine.connect() as connection:
+            query = "SELECT coalesce(max(id), 0) FROM {}"
+            return {table: connection.scalar(text(query.format(table))) for table in LIVE_TABLES}
+
+    marks = high_water()
+    settings = {"DATABASE_URL": database_url_for_tests, "TESTING": True, "PROPAGATE_EXCEPTIONS": False}
+    app = create_app({**settings, "CATALOG_CACHE_SECONDS": 30})
+    try:
+        yield app
+    finally:
+        app.extensions["open311.db"].engine.dispose()
+        with engine.begin() as connection:
+            for table in LIVE_TABLES:
+                connection.execute(text(CLEAN_UP.format(table)), {"mark": marks[table]})
+
+
+def release_together(count: int, call) -> list:
+    """Run ``call(i)`` in ``count`` threads released at once by a barrier; their results, in order."""
+    import threading
+
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = call(index)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results

@@ -10,6 +10,7 @@ from flask_smorest import Api
 from ..formats import FORMATS
 from .blueprint import error_response_doc
 from .errors import API_PREFIX, http_error_response, register_error_handlers
+from .keys import SECURITY_SCHEMES
 from .rendering import FormatConverter
 from .schemas import ErrorSchema
 
@@ -46,6 +47,8 @@ def init_api(app: Flask) -> Open311Api:
     app.url_map.converters["fmt"] = FormatConverter
     api = Open311Api(app)
     api.register_converter(FormatConverter, lambda _converter: {"type": "string", "enum": list(FORMATS)})
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
     api.register_blueprint(geo_report)
     # Extension: the test endpoint, the same methods on the jurisdictions' sandbox twins (documented once).
     app.register_blueprint(geo_report, name=SANDBOX_NAME, url_prefix=SANDBOX_PREFIX)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
 
 from flask import Request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
+
+from ..logic.request_ids import MAX_BIGINT, as_request_id
+from ..media import media_url_problem
 
 
 def form_and_query(req: Request) -> MultiDict:
@@ -82,6 +86,63 @@ class CommaList(fields.List):
         return super()._deserialize([item for item in items if item], attr, data, **kwargs)
 
 
+#: A number as clients write it: ASCII digits only (``float`` and ``int`` also read ``٣``, ``1_000`` and spaces).
+_ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+class WholeNumber(fields.Integer):
+    """An integer in ASCII digits, within ``minimum``..``maximum`` (never past PostgreSQL's bigint)."""
+
+    def __init__(self, *, minimum: int = 0, maximum: int = MAX_BIGINT, **kwargs):
+        super().__init__(validate=validate.Range(min=minimum, max=maximum), **kwargs)
+        self.maximum = maximum
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = str(value).strip()
+        if _ASCII_INTEGER.fullmatch(text) is None or len(text.lstrip("+-")) > 19:
+            raise ValidationError(f"must be a whole number written in digits 0-9, at most {self.maximum}")
+        return super()._deserialize(text, attr, data, **kwargs)
+
+
+class Number(fields.Float):
+    """A finite decimal number in ASCII digits (``1.5``, ``-2e3``); never ``nan``, ``inf`` or other scripts."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = str(value).strip()
+        if _ASCII_NUMBER.fullmatch(text) is None:
+            raise ValidationError("Not a valid number: write it in digits 0-9, e.g. 48.85 or -2e3")
+        number = super()._deserialize(text, attr, data, **kwargs)
+        if not math.isfinite(number):
+            raise ValidationError("must be a finite number")
+        return number
+
+
+class RequestIdList(CommaList):
+    """Comma list (or repeated keys) of service_request_ids; each must be one of our ids (ASCII digits, bigint)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        ids = super()._deserialize(value, attr, data, **kwargs)
+        wrong = [item for item in ids if as_request_id(item) is None]
+        if wrong:
+            shown = wrong[0] if len(wrong[0]) <= 40 else wrong[0][:40] + "..."
+            raise ValidationError(f"'{shown}' is not a service request id (digits 0-9, at most {MAX_BIGINT})")
+        return ids
+
+
+class MediaUrl(fields.Url):
+    """Extension: a photo's URL, strictly an http or https URL (:func:`open311.media.media_url_problem`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(schemes={"http", "https"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        problem = media_url_problem(str(value))
+        if problem:
+            raise ValidationError(problem)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class W3CDateTime(fields.Field):
     """A W3C datetime that must carry a time zone (spec §1.4), read liberally: a space for the ``T``,
     fractions of a second, ``±hh:mm``, ``±hhmm`` or ``±hh`` (:func:`open311.logic.datetimes.parse_w3c`)."""
@@ -100,16 +161,15 @@ class BBox(fields.Field):
     """Extension: ``min_long,min_lat,max_long,max_lat`` (lon/lat order, as 6Aika and Mark-a-Spot)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        parts = str(value).split(",")
-        try:
-            numbers = tuple(float(part) for part in parts)
-        except ValueError:
-            numbers = ()
+        parts = [part.strip() for part in str(value).split(",")]
+        numbers = tuple(float(part) for part in parts if _ASCII_NUMBER.fullmatch(part))
         if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
             raise ValidationError("must be four numbers: min_long,min_lat,max_long,max_lat")
         return numbers
 
 
+#: Paging stops here: the offset of the last page stays far within bigint.
+MAX_PAGE = 1_000_000_000
 LAT = validate.Range(min=-90, max=90)
 LONG = validate.Range(min=-180, max=180)
 
@@ -124,7 +184,7 @@ class RequestArgs(JurisdictionArgs):
 class RequestsArgs(RequestArgs):
     """GET requests: the standard's filters, then the extensions (each marked in its description)."""
 
-    service_request_id = CommaList(metadata={"description": "Comma list of ids; overrides every other filter."})
+    service_request_id = RequestIdList(metadata={"description": "Comma list of ids; overrides every other filter."})
     service_code = CommaList(metadata={"description": "Comma list of service codes."})
     status = CommaList(
         validate=validate.ContainsOnly(["open", "closed"]), metadata={"description": "open, closed or both."}
@@ -145,22 +205,22 @@ class RequestsArgs(RequestArgs):
     updated_after = W3CDateTime(metadata={"description": "Extension: updated_datetime strictly after."})
     updated_before = W3CDateTime(metadata={"description": "Extension: updated_datetime strictly before."})
     bbox = BBox(metadata={"description": "Extension: min_long,min_lat,max_long,max_lat (WGS84)."})
-    lat = fields.Float(validate=LAT, metadata={"description": "Extension: centre of a radius search."})
-    long = fields.Float(validate=LONG, metadata={"description": "Extension: centre of a radius search."})
-    radius = fields.Float(metadata={"description": "Extension: radius in metres (with lat and long)."})
+    lat = Number(validate=LAT, metadata={"description": "Extension: centre of a radius search."})
+    long = Number(validate=LONG, metadata={"description": "Extension: centre of a radius search."})
+    radius = Number(metadata={"description": "Extension: radius in metres (with lat and long), at most 50000."})
     agency_responsible = CommaList(metadata={"description": "Extension: comma list of department codes."})
     area = CommaList(metadata={"description": "Extension: comma list of area codes (any layer)."})
     detailed_status = CommaList(metadata={"description": "Extension: comma list of detailed statuses."})
-    page = fields.Integer(
-        load_default=1, validate=validate.Range(min=0), metadata={"description": "Extension: page number from 1."}
+    page = WholeNumber(
+        maximum=MAX_PAGE, load_default=1, metadata={"description": "Extension: page number from 1 (0 is 1)."}
     )
-    page_size = fields.Integer(
+    page_size = WholeNumber(
+        minimum=1,
+        maximum=1000,
         load_default=1000,
-        validate=validate.Range(min=1, max=1000),
         metadata={"description": "Extension: results per page (1 to 1000, default 1000)."},
     )
-    snapshot = fields.Integer(
-        validate=validate.Range(min=0),
+    snapshot = WholeNumber(
         metadata={"description": "Extension: pin paging to the listing of page 1 (see the X-Snapshot header)."},
     )
 
@@ -168,10 +228,12 @@ class RequestsArgs(RequestArgs):
 class SubmissionArgs(JurisdictionArgs):
     """POST requests, form-encoded (or multipart with a ``media`` file). ``attribute[CODE]`` fields are read too."""
 
-    api_key = fields.String(metadata={"description": "Required: the application's key."})
+    api_key = fields.String(
+        metadata={"description": "Required: the application's key (or the X-API-Key or Authorization: Bearer header)."}
+    )
     service_code = fields.String()
-    lat = fields.Float(validate=LAT)
-    long = fields.Float(validate=LONG)
+    lat = Number(validate=LAT)
+    long = Number(validate=LONG)
     address_string = fields.String(validate=validate.Length(max=1000))
     address_id = fields.String(validate=validate.Length(max=200))
     zipcode = fields.String(validate=validate.Length(max=20))
@@ -182,7 +244,7 @@ class SubmissionArgs(JurisdictionArgs):
     last_name = fields.String(validate=validate.Length(max=200))
     phone = fields.String(validate=validate.Length(max=50))
     description = fields.String(validate=validate.Length(max=4000))
-    media_url = fields.Url(schemes={"http", "https"})
+    media_url = MediaUrl()
     # Extension: extended_attributes.duplicate_candidates in the response.
     extensions = fields.Boolean(load_default=False, metadata={"description": "Extension: list likely duplicates."})
 

@@ -13,18 +13,19 @@ from ..logic.jurisdictions import resolve_jurisdiction
 from ..logic.languages import available_languages, choose_language
 from .args import CatalogueArgs, JurisdictionArgs
 from .blueprint import FORMAT_PARAMETER, SANDBOX_NAME, SANDBOX_PREFIX, also_xml, geo_report
-from .cache import catalog_cache
+from .cache import catalog_cache, frozen
 from .schemas import DiscoverySchema, ServiceDefinitionSchema, ServiceSchema
 
 
 def current_jurisdiction(args: dict):
-    """The jurisdiction the call names (or the only / default one), cached per worker for a short time; on
-    the test endpoint (Extension), its sandbox twin."""
+    """The jurisdiction the call names (or the only / default one), cached per worker for a short time
+    as a frozen copy (the same attribute names as the row, bound to no session); on the test endpoint
+    (Extension), its sandbox twin."""
     named, default = args.get("jurisdiction_id"), current_app.config.get("DEFAULT_JURISDICTION")
     sandbox = request.blueprint == SANDBOX_NAME
     return catalog_cache().get_or_make(
         ("jurisdiction", named, default, sandbox),
-        lambda: resolve_jurisdiction(get_session(), named, default, sandbox=sandbox),
+        lambda: frozen(resolve_jurisdiction(get_session(), named, default, sandbox=sandbox)),
     )
 
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 
 from flask import Flask, Response, request
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..errors import Open311Error
@@ -79,6 +80,21 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Open311Error)
     def _domain_error(error: Open311Error) -> Response:
         return error_response(error.status, error.descriptions)
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(error: IntegrityError) -> Response:
+        # A safety net: paths where the standard makes a repeat idempotent answer the original themselves.
+        diag = getattr(error.orig, "diag", None)
+        log.warning("Refused %s %s: %s", request.method, request.path, getattr(diag, "constraint_name", error.orig))
+        if getattr(error.orig, "sqlstate", None) == "23505":
+            return error_response(400, ["This duplicates data stored at the same time; nothing was changed."])
+        return error_response(400, ["This conflicts with the stored data; nothing was changed."])
+
+    @app.errorhandler(DataError)
+    def _out_of_range(error: DataError) -> Response:
+        # A safety net: every parameter is checked (and named) before it reaches the database.
+        log.warning("Refused %s %s: %s", request.method, request.path, error.orig)
+        return error_response(400, ["A value is out of the range the server can store; nothing was changed."])
 
     @app.errorhandler(Exception)
     def _crash(error: Exception) -> Response:

@@ -10,18 +10,20 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 
 from ..db import get_session
-from ..logic.api_keys import authenticate
 from ..logic.catalog import find_service
 from ..logic.request_search import RequestQuery, get_request, resolve_token, search_requests
 from ..logic.submission import Submission, submit_request
 from ..media import Upload, check_upload, store_upload
 from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs, form_and_query
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
-from .cache import catalog_cache
+from .cache import catalog_cache, frozen
 from .catalog import current_jurisdiction
+from .keys import KEYED, authenticated
 from .rendering import respond
 from .schemas import PostedRequestSchema, ServiceRequestSchema, TokenSchema
 
+#: What a submission reads of a cached service: its attributes and their values.
+SERVICE_DEFINITION = {"attributes": {"values": {}}}
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 
 PAGING_HEADERS = {
@@ -125,20 +127,22 @@ class Requests(MethodView):
         return respond(fmt, "service_requests", page.records, headers=_paging_headers(page))
 
     @geo_report.arguments(SubmissionArgs(), location="form", content_type="application/x-www-form-urlencoded")
+    @geo_report.doc(security=KEYED)
     @also_xml(200)
     @geo_report.response(200, PostedRequestSchema(many=True))
     def post(self, args, fmt):
         """Submit a request (api_key required). Multipart with a ``media`` image is accepted (Extension)."""
         session = get_session()
         jurisdiction = current_jurisdiction(args)
-        api_key = authenticate(session, args.get("api_key"), jurisdiction)
+        api_key = authenticated(session, args, jurisdiction)
         upload = take_upload(args)
         fields = {name: args.get(name) for name in Submission.__dataclass_fields__ if name != "attributes"}
         submission = Submission(**fields, attributes=posted_attributes())
         record = submit_request(
             session, jurisdiction, api_key, submission, extensions=args["extensions"],
             services=lambda code: catalog_cache().get_or_make(
-                ("service", jurisdiction.id, code), lambda: find_service(session, jurisdiction, code)
+                ("service", jurisdiction.id, code),
+                lambda: frozen(find_service(session, jurisdiction, code), SERVICE_DEFINITION),
             ),
         )  # fmt: skip
         store_and_commit(session, upload)

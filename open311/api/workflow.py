@@ -6,14 +6,13 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from ..db import get_session
-from ..errors import BadRequest
-from ..logic.api_keys import authenticate
 from ..logic.citizen_updates import PostedUpdate, receive_update
-from ..logic.history import staff_history, updates_feed
-from ..logic.workflow import add_note, authorize_staff, change_status, find_request, merge, reassign
-from .args import JurisdictionArgs, W3CDateTime
+from ..logic.history import changes_since, staff_history, updates_feed
+from ..logic.workflow import StaffChange, apply_staff_change, authorize_staff_change, find_request
+from .args import JurisdictionArgs, MediaUrl, W3CDateTime
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .catalog import current_jurisdiction
+from .keys import KEYED, authenticated
 from .rendering import respond
 from .requests import store_and_commit, take_upload
 
@@ -21,7 +20,9 @@ from .requests import store_and_commit, take_upload
 class StaffKeyArgs(JurisdictionArgs):
     """A staff key (query string)."""
 
-    api_key = fields.String(required=True, metadata={"description": "A staff key."})
+    api_key = fields.String(
+        metadata={"description": "A staff key (better sent as X-API-Key or Authorization: Bearer, out of the URL)."}
+    )
 
 
 class StaffChangeArgs(StaffKeyArgs):
@@ -32,7 +33,7 @@ class StaffChangeArgs(StaffKeyArgs):
     department = fields.String(metadata={"description": "Department code to reassign the request to."})
     area = fields.String(metadata={"description": "Area code (or layer:code) to move the request to; routed again."})
     duplicate_of = fields.String(metadata={"description": "service_request_id of the original: closes as duplicate."})
-    media_url = fields.Url(schemes={"http", "https"})
+    media_url = MediaUrl()
 
 
 class UpdatesFeedArgs(JurisdictionArgs):
@@ -44,20 +45,31 @@ class UpdatesFeedArgs(JurisdictionArgs):
 
 
 class PostedUpdateArgs(JurisdictionArgs):
-    """mySociety's POST servicerequestupdates."""
+    """mySociety's POST servicerequestupdates, with everything FixMyStreet sends."""
 
-    api_key = fields.String()
+    api_key = fields.String(metadata={"description": "Or the X-API-Key or Authorization: Bearer header."})
     service_request_id = fields.String(required=True)
     update_id = fields.String(required=True, validate=validate.Length(max=100))
     status = fields.String(required=True, metadata={"description": "Upper case: OPEN, FIXED, CLOSED, REOPEN, ..."})
     updated_datetime = W3CDateTime(required=True)
-    description = fields.String(required=True, validate=validate.Length(max=4000))
-    media_url = fields.Url(schemes={"http", "https"})
-    email = fields.Email()
+    description = fields.String(validate=validate.Length(max=4000))
+    media_url = fields.List(MediaUrl(), metadata={"description": "A photo; may be given several times."})
+    service_code = fields.String(metadata={"description": "Accepted; the request's own service is kept."})
+    # Personal data: stored apart, never returned.
+    email = fields.Email(validate=validate.Length(max=320))
     first_name = fields.String(validate=validate.Length(max=200))
     last_name = fields.String(validate=validate.Length(max=200))
+    title = fields.String(validate=validate.Length(max=50))
     phone = fields.String(validate=validate.Length(max=50))
     account_id = fields.String(validate=validate.Length(max=200))
+    email_alerts_requested = fields.Boolean(metadata={"description": "TRUE or FALSE (stored with the contact)."})
+    public_anonymity_required = fields.Boolean(metadata={"description": "TRUE or FALSE (stored with the contact)."})
+
+
+CONTACT_FIELDS = (
+    "email", "first_name", "last_name", "title", "phone", "account_id", "email_alerts_requested",
+    "public_anonymity_required",
+)  # fmt: skip
 
 
 @geo_report.route("/requests/<service_request_id>/updates.<fmt:fmt>", parameters=[FORMAT_PARAMETER])
@@ -65,48 +77,33 @@ class RequestHistory(MethodView):
     """Extension: a request's history, and staff changes to it."""
 
     @geo_report.arguments(StaffKeyArgs(), location="query")
+    @geo_report.doc(security=KEYED)
     @also_xml(200)
     @geo_report.response(200)
     def get(self, args, service_request_id, fmt):
         """Every change of the request, with the key that made it (staff keys only)."""
         session = get_session()
         jurisdiction = current_jurisdiction(args)
-        key = authenticate(session, args["api_key"], jurisdiction)
+        key = authenticated(session, args, jurisdiction)
         target = find_request(session, jurisdiction.id, service_request_id)
-        authorize_staff(key, target)
-        return respond(fmt, "service_request_updates", staff_history(session, jurisdiction, target.id))
+        return respond(fmt, "service_request_updates", staff_history(session, jurisdiction, key, target))
 
     @geo_report.arguments(StaffChangeArgs(), location="form", content_type="application/x-www-form-urlencoded")
+    @geo_report.doc(security=KEYED)
     @also_xml(200)
     @geo_report.response(200)
     def post(self, args, service_request_id, fmt):
         """Change status (with a note), reassign, merge as a duplicate, reopen or attach media (staff keys)."""
         session = get_session()
         jurisdiction = current_jurisdiction(args)
-        key = authenticate(session, args["api_key"], jurisdiction)
+        key = authenticated(session, args, jurisdiction)
         target = find_request(session, jurisdiction.id, service_request_id, lock=True)
-        authorize_staff(key, target)
+        change = StaffChange(**{name: args.get(name) for name in StaffChange.__dataclass_fields__})
+        authorize_staff_change(key, target, change)  # before reading an upload
         upload = take_upload(args)
-        first_update = None
-        note, status = args.get("note"), args.get("detailed_status")
-        moving = args.get("department") or args.get("area")
-        if args.get("duplicate_of"):
-            if status or moving:
-                raise BadRequest("duplicate_of: send it alone (with a note if you like)")
-            first_update = merge(session, target, args["duplicate_of"], key, note)
-        else:
-            if moving:
-                first_update = reassign(
-                    session, target, key, department_code=args.get("department"), area_code=args.get("area"),
-                    note=None if status else note,
-                )  # fmt: skip
-            if status:
-                update = change_status(session, target, key, status, note, args.get("media_url"))
-                first_update = first_update or update
-            elif not moving:
-                first_update = add_note(session, target, key, note, args.get("media_url"))
-        history = staff_history(session, jurisdiction, target.id)
-        created = [entry for entry in history if int(entry["update_id"]) >= first_update.id]
+        change.media_url = args.get("media_url")
+        first_update = apply_staff_change(session, key, target, change)
+        created = changes_since(session, jurisdiction, target.id, first_update.id)
         store_and_commit(session, upload)
         return respond(fmt, "service_request_updates", created)
 
@@ -129,18 +126,18 @@ class ServiceRequestUpdates(MethodView):
         return respond(fmt, "service_request_updates", feed)
 
     @geo_report.arguments(PostedUpdateArgs(), location="form", content_type="application/x-www-form-urlencoded")
+    @geo_report.doc(security=KEYED)
     @also_xml(200)
     @geo_report.response(200)
     def post(self, args, fmt):
         """A citizen's (or department's) update: applied once per update_id."""
         session = get_session()
         jurisdiction = current_jurisdiction(args)
-        key = authenticate(session, args.get("api_key"), jurisdiction)
-        contact_fields = ("email", "first_name", "last_name", "phone", "account_id")
-        contact = {name: args[name] for name in contact_fields if args.get(name)} or None
+        key = authenticated(session, args, jurisdiction)
+        contact = {name: args[name] for name in CONTACT_FIELDS if args.get(name) is not None} or None
         posted = PostedUpdate(
             service_request_id=args["service_request_id"], update_id=args["update_id"], status=args["status"],
-            description=args["description"], media_url=args.get("media_url"), contact=contact,
+            description=args.get("description"), media_urls=args.get("media_url", []), contact=contact,
         )  # fmt: skip
         result = receive_update(session, jurisdiction, key, posted)
         session.commit()

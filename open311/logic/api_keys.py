@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -82,7 +83,33 @@ def authenticate(session: Session, key: str | None, jurisdiction: Jurisdiction) 
     row = session.scalar(KEY_BY_HASH, {"key_hash": _hash(key)})
     if row is None or row.revoked is not None:
         raise Forbidden("Invalid api_key received -- can't proceed with create_request")
-    # A key of a jurisdiction is also valid on its sandbox twin (Extension: the test endpoint).
     if row.jurisdiction_id is not None and row.jurisdiction_id not in (jurisdiction.id, jurisdiction.sandbox_of_id):
         raise Forbidden(f"This api_key is not valid for jurisdiction_id {jurisdiction.jurisdiction_id}")
+    if row.jurisdiction_id is not None and row.jurisdiction_id == jurisdiction.sandbox_of_id:
+        return _on_sandbox(session, row, jurisdiction)
     return row
+
+
+@dataclass(frozen=True)
+class SandboxKey:
+    """Extension: a jurisdiction's key acting on its sandbox twin (the test endpoint), with the same scope
+    there: the twin's jurisdiction and the twin's departments of the same codes."""
+
+    id: int
+    name: str
+    role: str
+    jurisdiction_id: int
+    departments: tuple[Department, ...]
+    revoked: None = None
+
+
+def _on_sandbox(session: Session, row: ApiKey, sandbox: Jurisdiction) -> SandboxKey:
+    codes = [department.code for department in row.departments]
+    twins = (
+        session.scalars(
+            select(Department).where(Department.jurisdiction_id == sandbox.id, Department.code.in_(codes))
+        ).all()
+        if codes
+        else []
+    )
+    return SandboxKey(row.id, row.name, row.role, sandbox.id, tuple(twins))

@@ -1,35 +1,50 @@
-"""mySociety's POST servicerequestupdates (digest §5.11): updates pushed by apps such as FixMyStreet."""
+"""mySociety's POST servicerequestupdates (digest §5.11), as FixMyStreet sends it.
+
+FixMyStreet (``perllib/Open311.pm``, ``_populate_service_request_update_params``) posts every comment
+on a report together with the report's state as FixMyStreet sees it, and posts it again until it
+gets an ``update_id`` back. So a status naming the state the request is already in is a comment, not
+a refusal, and a resent ``update_id`` answers the ``update_id`` of the first one, however many copies
+race: the database's unique constraint decides, not a lookup.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import BadRequest, Forbidden
-from ..models import ApiKey, Jurisdiction, RequestUpdate
+from ..errors import BadRequest
+from ..models import ApiKey, Jurisdiction, RequestUpdate, RequestUpdateContact
 from ..models.service_request import CLOSED_STATUSES
 from .events import emit
-from .workflow import check_transition, find_request, record
+from .policy import authorize, status_action
+from .workflow import find_request, record
 
-#: Upper-case statuses of the extension -> our detailed status (None: leave the status as it is).
+#: The upper-case statuses FixMyStreet and mySociety's adapter send -> the detailed status they stand for.
+#: OPEN and REOPEN ask for an open request, FIXED and CLOSED for a closed one: a request already on that
+#: side stays as it is (the update is a comment). Every other status names one detailed status.
 POSTED_STATUS = {
     "UNCHANGED": None,
-    "OPEN": None,
+    "OPEN": "reopened",
     "REOPEN": "reopened",
     "FIXED": "fixed",
     "CLOSED": "closed",
-    "IN_PROGRESS": "in_progress",
+    "FOR_TRIAGE": "received",
     "INVESTIGATING": "investigating",
+    "IN_PROGRESS": "in_progress",
     "ACTION_SCHEDULED": "action_scheduled",
     "PLANNED": "action_scheduled",
+    "DUPLICATE": "duplicate",
     "NOT_COUNCILS_RESPONSIBILITY": "not_responsible",
+    "INTERNAL_REFERRAL": "not_responsible",
     "NO_FURTHER_ACTION": "no_further_action",
     "CANCELLED": "cancelled",
 }
-#: What a citizen (a client key) may do: comment, say it is fixed, or reopen it.
-CLIENT_STATUSES = {"UNCHANGED", "OPEN", "REOPEN", "FIXED", "CLOSED"}
+#: Statuses that name a side (open or closed) rather than one detailed status.
+SIDE_STATUSES = {"OPEN": False, "REOPEN": False, "FIXED": True, "CLOSED": True}
+UNIQUE_UPDATE_ID = "uq_request_update_jurisdiction_id_api_key_id_client_update_id"
 
 
 @dataclass
@@ -39,37 +54,61 @@ class PostedUpdate:
     service_request_id: str
     update_id: str
     status: str
-    description: str
-    media_url: str | None = None
+    description: str | None = None
+    media_urls: list[str] = field(default_factory=list)
+    #: Personal data (names, title, email, phone, account, preferences): stored apart, never returned.
     contact: dict | None = None
 
 
+def requested_status(status: str, current: str) -> str | None:
+    """The detailed status ``status`` moves a request in ``current`` to, or None when it stays (a comment)."""
+    wanted = POSTED_STATUS[status]
+    if status in SIDE_STATUSES:
+        closed = SIDE_STATUSES[status]
+        return None if (current in CLOSED_STATUSES) == closed else wanted
+    return None if wanted in (None, current) else wanted
+
+
 def receive_update(session: Session, jurisdiction: Jurisdiction, key: ApiKey, posted: PostedUpdate) -> dict:
-    """Apply an update once: a repeated ``update_id`` is refused. Returns ``{"update_id": ours}``."""
+    """Apply an update once per (key, ``update_id``); returns ``{"update_id": ours}``, the original's on a resend."""
     status = posted.status.strip().upper()
     if status not in POSTED_STATUS:
         raise BadRequest(f"status: '{posted.status}' is not one of {', '.join(POSTED_STATUS)}")
-    if key.role != "staff" and status not in CLIENT_STATUSES:
-        raise Forbidden(f"status {status} can only be set with a staff key")
     request = find_request(session, jurisdiction.id, posted.service_request_id, lock=True)
-    already = session.scalar(
-        select(RequestUpdate.id).where(
-            RequestUpdate.jurisdiction_id == jurisdiction.id, RequestUpdate.client_update_id == posted.update_id
-        )
-    )
-    if already is not None:
-        raise BadRequest(f"update_id: {posted.update_id} was already received (as update {already})")
-    new_status = POSTED_STATUS[status]
-    if status == "OPEN" and request.detailed_status in CLOSED_STATUSES:
-        new_status = "reopened"
-    if new_status is not None:
-        check_transition(request.detailed_status, new_status, has_note=True)
-    update = record(
-        session, request, key, "citizen", new_status=new_status, note=posted.description,
-        media_url=posted.media_url, client_update_id=posted.update_id, contact=posted.contact,
-    )  # fmt: skip
+    original = _original(session, jurisdiction, key, posted.update_id)
+    if original is not None:  # a resend (copies of the same request wait on its lock)
+        return {"update_id": str(original)}
+    new_status = requested_status(status, request.detailed_status)
+    authorize(key, status_action(new_status), request)
+    media = posted.media_urls
+    try:
+        with session.begin_nested():
+            update = record(
+                session, request, key, "citizen", new_status=new_status, note=posted.description,
+                media_url=media[0] if media else None, client_update_id=posted.update_id,
+            )  # fmt: skip
+            update.media_urls = media if len(media) > 1 else None
+            if posted.contact:
+                session.add(RequestUpdateContact(update_id=update.id, **posted.contact))
+            session.flush()
+    except IntegrityError as exc:
+        # A copy posted for another request won the race: answer what it got.
+        original = _original(session, jurisdiction, key, posted.update_id)
+        if getattr(exc.orig.diag, "constraint_name", None) != UNIQUE_UPDATE_ID or original is None:
+            raise
+        return {"update_id": str(original)}
     if update.new_status != update.old_status:
         emit(
             session, request, "request.status_changed", [request.department_id], {"previous_status": update.old_status}
         )
     return {"update_id": str(update.id)}
+
+
+def _original(session: Session, jurisdiction: Jurisdiction, key: ApiKey, update_id: str) -> int | None:
+    return session.scalar(
+        select(RequestUpdate.id).where(
+            RequestUpdate.jurisdiction_id == jurisdiction.id,
+            RequestUpdate.api_key_id == key.id,
+            RequestUpdate.client_update_id == update_id,
+        )
+    )

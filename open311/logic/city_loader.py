@@ -14,32 +14,46 @@ from sqlalchemy.orm import Session
 from ..models import Area, AreaLayer, AttributeValue, Department, Jurisdiction, RoutingRule, Service, ServiceAttribute
 from .city_file import CityFile
 from .geometry import GeometryProblem, to_multipolygon
+from .webhooks import WebhookRefused, check_destination, signing_key
 
 Progress = Callable[[str], None]
 PROGRESS_EVERY = 25
 
 
-def load_city(session: Session, path: Path, progress: Progress | None = None) -> str:
+def load_city(
+    session: Session, path: Path, progress: Progress | None = None, *, allow_private_webhooks: bool = False
+) -> str:
     """Create or update the jurisdiction described by the city file at ``path``, and its sandbox twin.
 
     Everything happens in the caller's transaction; on a CityFileError nothing must be committed.
-    Returns a one-line summary of what the city now holds.
+    Returns a one-line summary of what the city now holds. A department's webhook needs a secret and a
+    public destination (loopback and private addresses only with ``allow_private_webhooks``).
     """
     report = progress or (lambda _message: None)
     city = CityFile(Path(path))
     data = city.data
     jurisdiction = _upsert_jurisdiction(session, data["jurisdiction"])
-    summary = _load_into(session, city, jurisdiction, report, webhooks=True)
+    summary = _load_into(
+        session, city, jurisdiction, report, webhooks=True, allow_private_webhooks=allow_private_webhooks
+    )
     sandbox = _sync_sandbox(session, city, jurisdiction)
     return f"{jurisdiction.jurisdiction_id}: {summary}" + ("; a sandbox behind the test endpoint" if sandbox else "")
 
 
 def _load_into(
-    session: Session, city: CityFile, jurisdiction: Jurisdiction, report: Progress, *, webhooks: bool
+    session: Session,
+    city: CityFile,
+    jurisdiction: Jurisdiction,
+    report: Progress,
+    *,
+    webhooks: bool,
+    allow_private_webhooks: bool = False,
 ) -> str:
     """Departments, areas, services and routing of the city file, into ``jurisdiction``."""
     data = city.data
-    departments = _upsert_departments(session, jurisdiction, data["departments"], webhooks=webhooks)
+    departments = _upsert_departments(
+        session, city, jurisdiction, webhooks=webhooks, allow_private_webhooks=allow_private_webhooks
+    )
     areas = _sync_layers(session, city, jurisdiction, report)
     services = _sync_services(session, city, jurisdiction, departments)
     rules = _sync_routing(session, city, jurisdiction, services, areas, departments)
@@ -98,13 +112,13 @@ def _sync_sandbox(session: Session, city: CityFile, production: Jurisdiction) ->
 
 
 def _upsert_departments(
-    session: Session, jurisdiction: Jurisdiction, sections: list[dict], *, webhooks: bool
+    session: Session, city: CityFile, jurisdiction: Jurisdiction, *, webhooks: bool, allow_private_webhooks: bool
 ) -> dict[str, Department]:
     existing = {
         d.code: d for d in session.scalars(select(Department).where(Department.jurisdiction_id == jurisdiction.id))
     }
     departments = {}
-    for section in sections:
+    for index, section in enumerate(city.data["departments"]):
         department = existing.get(section["code"]) or Department(jurisdiction_id=jurisdiction.id, code=section["code"])
         department.name = section["name"]
         department.contact = section["contact"]
@@ -112,6 +126,13 @@ def _upsert_departments(
         department.webhook_secret = section["webhook_secret"] if webhooks else None
         if webhooks and section["webhook_secret_env"]:
             department.webhook_secret = os.environ.get(section["webhook_secret_env"])
+        if department.webhook_url:
+            try:
+                signing_key(department.webhook_secret)
+                # A name that does not resolve here (no DNS while loading) is checked at each delivery.
+                check_destination(department.webhook_url, allow_private=allow_private_webhooks, unresolved_ok=True)
+            except WebhookRefused as exc:
+                raise city.error(("departments", index, "webhook_url"), str(exc)) from None
         session.add(department)
         departments[section["code"]] = department
     session.flush()

@@ -2,27 +2,26 @@
 
 Order: an event waits while an earlier event of the same request for the same department is still
 pending, so each department sees a request's events in order. A dead event no longer holds the
-others back; ``replay`` makes it pending again. Delivery is at least once: receivers can drop
-repeats by the ``X-Open311-Delivery`` header (the event id).
+others back; ``replay`` makes it pending again. Delivery is at least once: receivers drop repeats by
+the ``webhook-id`` header (the event id) and refuse old ``webhook-timestamp`` values (see
+:mod:`open311.logic.webhooks` for the signature and the destinations refused).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import urllib.error
-import urllib.request
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from ..models import Department, OutboxEvent
+from .webhooks import WebhookRefused, check_destination, post, signed_headers
 
-SIGNATURE_HEADER = "X-Open311-Signature"
 MAX_BACKOFF = timedelta(hours=1)
 
 _DUE = text(
@@ -51,21 +50,24 @@ class Outcome:
 Sender = Callable[[str, bytes, dict[str, str]], Outcome]
 
 
-def signature(secret: str | None, body: bytes) -> str:
-    """``sha256=<hex>``: HMAC-SHA256 of the body with the department's secret."""
-    return "sha256=" + hmac.new((secret or "").encode(), body, hashlib.sha256).hexdigest()
+def http_post(
+    url: str, body: bytes, headers: dict[str, str], timeout: float = 10.0, *, allow_private: bool = False
+) -> Outcome:
+    """POST the event to a checked destination (every resolved address, now); any 2xx is a delivery.
 
-
-def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float = 10.0) -> Outcome:
-    """POST the event; any 2xx answer is a delivery."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (city-configured URL)
+    Redirects are not followed: a 3xx is a failure, retried like any other.
+    """
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return Outcome(200 <= response.status < 300, None if response.status < 300 else f"HTTP {response.status}")
-    except urllib.error.HTTPError as exc:
-        return Outcome(False, f"HTTP {exc.code}")
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        return Outcome(False, str(getattr(exc, "reason", exc)))
+        status = post(check_destination(url, allow_private=allow_private), body, headers, timeout)
+    except WebhookRefused as exc:
+        return Outcome(False, f"refused: {exc}")
+    except (OSError, TimeoutError) as exc:
+        return Outcome(False, str(exc) or type(exc).__name__)
+    if 200 <= status < 300:
+        return Outcome(True)
+    if 300 <= status < 400:
+        return Outcome(False, f"HTTP {status}: redirects are not followed")
+    return Outcome(False, f"HTTP {status}")
 
 
 @dataclass
@@ -80,7 +82,8 @@ class DeliveryReport:
 def deliver_due(
     session: Session,
     *,
-    send: Sender = http_post,
+    send: Sender | None = None,
+    allow_private: bool = False,
     max_attempts: int = 8,
     base_delay: float = 5.0,
     batch: int = 50,
@@ -88,7 +91,9 @@ def deliver_due(
     """Deliver every due event (in order per request), committing after each batch; returns the counts.
 
     Failed events are rescheduled after a backoff, so the loop ends once nothing is due any more.
+    ``allow_private`` (OPEN311_WEBHOOK_ALLOW_PRIVATE) lets events go to loopback and private addresses.
     """
+    send = send or partial(http_post, allow_private=allow_private)
     report = DeliveryReport()
     while True:
         ids = session.scalars(_DUE, {"limit": batch}).all()
@@ -103,16 +108,15 @@ def deliver_due(
 def _attempt(session: Session, event: OutboxEvent, send: Sender, max_attempts: int, base_delay: float, report) -> None:
     department = session.get(Department, event.department_id)
     body = json.dumps(event.payload, ensure_ascii=False, separators=(",", ":")).encode()
-    headers = {
-        "Content-Type": "application/json; charset=utf-8",
-        "User-Agent": "open311-webhooks",
-        "X-Open311-Event": event.event_type,
-        "X-Open311-Delivery": str(event.id),
-        SIGNATURE_HEADER: signature(department.webhook_secret, body),
-    }
-    outcome = (
-        send(department.webhook_url, body, headers) if department.webhook_url else Outcome(False, "no webhook_url")
-    )
+    if not department.webhook_url:
+        outcome = Outcome(False, "no webhook_url")
+    else:
+        try:
+            headers = signed_headers(department.webhook_secret, str(event.id), int(time.time()), body)
+        except WebhookRefused as exc:
+            outcome = Outcome(False, f"refused: {exc}")
+        else:
+            outcome = send(department.webhook_url, body, headers)
     event.attempts += 1
     if outcome.ok:
         event.state, event.delivered, event.last_error = "delivered", func.now(), None

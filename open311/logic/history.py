@@ -10,9 +10,10 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..formats import format_datetime
-from ..models import ApiKey, Department, Jurisdiction, RequestUpdate
+from ..models import ApiKey, Department, Jurisdiction, RequestUpdate, ServiceRequest
 from ..models.service_request import CLOSED_STATUSES
 from .datetimes import date_window
+from .policy import Action, authorize
 
 #: Our detailed statuses in mySociety's (FixMyStreet's) lower-case vocabulary (digest §5.11).
 FMS_STATUS = {
@@ -64,8 +65,14 @@ def public_notes(session: Session, jurisdiction: Jurisdiction, request_ids: list
     return notes
 
 
-def staff_history(session: Session, jurisdiction: Jurisdiction, request_id: int) -> list[dict]:
-    """Extension: every change of a request with the key that made it (staff only)."""
+def staff_history(session: Session, jurisdiction: Jurisdiction, key: ApiKey, request: ServiceRequest) -> list[dict]:
+    """Extension: every change of a request with the key that made it (for keys the policy allows)."""
+    authorize(key, Action.READ_HISTORY, request)
+    return changes_since(session, jurisdiction, request.id)
+
+
+def changes_since(session: Session, jurisdiction: Jurisdiction, request_id: int, first_id: int = 0) -> list[dict]:
+    """The request's history rows from ``first_id`` on, with who made them (the answer to a change)."""
     zone = ZoneInfo(jurisdiction.time_zone)
     previous = aliased(Department)
     rows = session.execute(
@@ -73,7 +80,7 @@ def staff_history(session: Session, jurisdiction: Jurisdiction, request_id: int)
         .outerjoin(Department, RequestUpdate.department_id == Department.id)
         .outerjoin(previous, RequestUpdate.old_department_id == previous.id)
         .outerjoin(ApiKey, RequestUpdate.api_key_id == ApiKey.id)
-        .where(RequestUpdate.request_id == request_id)
+        .where(RequestUpdate.request_id == request_id, RequestUpdate.id >= first_id)
         .order_by(RequestUpdate.id)
     )
     return [

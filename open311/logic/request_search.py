@@ -20,6 +20,7 @@ from ..errors import BadRequest, NotFound
 from ..models import Area, Department, Jurisdiction, Service, ServiceRequest, ServiceRequestArea
 from .assignment import point
 from .datetimes import date_window
+from .request_ids import as_request_id
 from .request_records import record_query, to_records
 
 MAX_RESULTS = 1000
@@ -111,7 +112,7 @@ def _conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuer
     conditions: list[ColumnElement] = [ServiceRequest.jurisdiction_id == jurisdiction.id]
     if query.service_request_ids:
         # The spec: service_request_id overrides every other argument.
-        ids = [int(i) for i in query.service_request_ids if i.isdigit()]
+        ids = [i for i in map(as_request_id, query.service_request_ids) if i is not None]
         conditions.append(ServiceRequest.id.in_(ids))
         return conditions
     # The default window is days wide: the application's clock serves as well as the database's and
@@ -236,9 +237,10 @@ def get_request(
 ) -> dict:
     """GET Service Request: the one record, or 404."""
     row = None
-    if service_request_id.isdigit() and len(service_request_id) < 19:
+    request_id = as_request_id(service_request_id)
+    if request_id is not None:
         params = {
-            "request_id": int(service_request_id),
+            "request_id": request_id,
             "jurisdiction_id": jurisdiction.id,
             "time_zone": jurisdiction.time_zone,
         }

@@ -7,10 +7,12 @@ outbox in the same transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..errors import BadRequest, Forbidden, NotFound
+from ..errors import BadRequest, NotFound
 from ..models import (
     ApiKey,
     Area,
@@ -24,6 +26,8 @@ from ..models import (
 from ..models.service_request import CLOSED_STATUSES, DETAILED_STATUSES, OPEN_STATUSES
 from .assignment import responsible_department
 from .events import emit
+from .policy import Action, authorize, status_action
+from .request_ids import as_request_id
 from .request_storage import describe_location
 
 
@@ -32,9 +36,10 @@ def find_request(
 ) -> ServiceRequest:
     """The request with this id in the jurisdiction, or 404 (locked for update when asked)."""
     request = None
-    if service_request_id.isdigit() and len(service_request_id) < 19:
+    request_id = as_request_id(service_request_id)
+    if request_id is not None:
         query = select(ServiceRequest).where(
-            ServiceRequest.id == int(service_request_id), ServiceRequest.jurisdiction_id == jurisdiction_id
+            ServiceRequest.id == request_id, ServiceRequest.jurisdiction_id == jurisdiction_id
         )
         request = session.scalar(query.with_for_update() if lock else query)
     if request is None:
@@ -42,27 +47,16 @@ def find_request(
     return request
 
 
-def authorize_staff(key: ApiKey, request: ServiceRequest) -> None:
-    """403 unless ``key`` is a staff key whose scope covers the request."""
-    if key.role != "staff":
-        raise Forbidden("This api_key is a client key: changing a request needs a staff key")
-    if key.jurisdiction_id is not None and key.jurisdiction_id != request.jurisdiction_id:
-        raise Forbidden("This api_key is not valid for this request's jurisdiction")
-    if key.departments and request.department_id not in {d.id for d in key.departments}:
-        raise Forbidden("This request is outside the departments of this api_key")
-
-
 def record(
     session: Session,
     request: ServiceRequest,
-    key: ApiKey | None,
+    key: ApiKey,
     kind: str,
     *,
     new_status: str | None = None,
     note: str | None = None,
     media_url: str | None = None,
     client_update_id: str | None = None,
-    contact: dict | None = None,
     old_department_id: int | None = None,
     now=None,
 ) -> RequestUpdate:
@@ -81,7 +75,6 @@ def record(
         old_department_id=old_department_id if old_department_id is not None else request.department_id,
         media_url=media_url,
         client_update_id=client_update_id,
-        contact=contact,
     )
     request.detailed_status = update.new_status
     request.status_notes = note
@@ -110,8 +103,8 @@ def check_transition(old: str, new: str, has_note: bool) -> None:
         raise BadRequest(f"The request is already {old}")
 
 
-def change_status(
-    session: Session, request: ServiceRequest, key: ApiKey | None, new_status: str, note: str | None = None,
+def _change_status(
+    session: Session, request: ServiceRequest, key: ApiKey, new_status: str, note: str | None = None,
     media_url: str | None = None,
 ) -> RequestUpdate:  # fmt: skip
     """Move the request to ``new_status`` with a note; emits request.status_changed."""
@@ -121,8 +114,8 @@ def change_status(
     return update
 
 
-def add_note(
-    session: Session, request: ServiceRequest, key: ApiKey | None, note: str | None, media_url: str | None = None
+def _add_note(
+    session: Session, request: ServiceRequest, key: ApiKey, note: str | None, media_url: str | None = None
 ) -> RequestUpdate:
     """A note or a photo without a status change."""
     if not note and not media_url:
@@ -130,10 +123,10 @@ def add_note(
     return record(session, request, key, "note" if note else "media", note=note, media_url=media_url)
 
 
-def reassign(
+def _reassign(
     session: Session,
     request: ServiceRequest,
-    key: ApiKey | None,
+    key: ApiKey,
     *,
     department_code: str | None = None,
     area_code: str | None = None,
@@ -192,21 +185,22 @@ def _move_to_area(session: Session, request: ServiceRequest, area_code: str) -> 
     describe_location(session, request.id)  # a request without an address is described by its areas
 
 
-def merge(
-    session: Session, child: ServiceRequest, parent_id: str, key: ApiKey | None, note: str | None = None
+def _merge(
+    session: Session, child: ServiceRequest, parent_id: str, key: ApiKey, note: str | None = None
 ) -> RequestUpdate:
     """Close ``child`` as a duplicate of the request ``parent_id``; the parent gets a note. Emits request.merged."""
     if parent_id == str(child.id):
         raise BadRequest("duplicate_of: a request cannot be a duplicate of itself")
-    parent = session.get(ServiceRequest, int(parent_id)) if parent_id.isdigit() and len(parent_id) < 19 else None
-    if parent is None:
-        raise NotFound(f"duplicate_of: service_request_id {parent_id} was not found")
-    if parent.jurisdiction_id != child.jurisdiction_id:
-        raise BadRequest(f"duplicate_of: request {parent_id} belongs to another jurisdiction")
+    # Another jurisdiction's request is not found, exactly like an unknown id (no existence oracle).
+    try:
+        parent = find_request(session, child.jurisdiction_id, parent_id)
+    except NotFound:
+        raise NotFound(f"duplicate_of: service_request_id {parent_id} was not found") from None
     while parent.parent_id is not None:  # point at the original, never at another duplicate
         parent = session.get(ServiceRequest, parent.parent_id)
     if parent.id == child.id:
         raise BadRequest(f"duplicate_of: request {parent_id} is itself a duplicate of this one")
+    authorize(key, Action.MERGE, child, parent)
     if child.detailed_status in CLOSED_STATUSES:
         raise BadRequest(f"The request is already closed ({child.detailed_status}): reopen it before merging it")
     child.parent_id = parent.id
@@ -218,3 +212,57 @@ def merge(
         {"parent_service_request_id": str(parent.id)},
     )  # fmt: skip
     return update
+
+
+@dataclass
+class StaffChange:
+    """One change of a request through the staff API; any of the fields may be given."""
+
+    detailed_status: str | None = None
+    note: str | None = None
+    department: str | None = None
+    area: str | None = None
+    duplicate_of: str | None = None
+    media_url: str | None = None
+
+
+def authorize_staff_change(key: ApiKey, request: ServiceRequest, change: StaffChange) -> None:
+    """403 unless the policy lets ``key`` make every part of ``change`` to ``request`` as it is now.
+
+    A merge's original is checked too, once it is found (:func:`_merge`).
+    """
+    moving = change.department or change.area
+    if change.duplicate_of:
+        if change.detailed_status or moving:
+            raise BadRequest("duplicate_of: send it alone (with a note if you like)")
+        authorize(key, Action.MERGE, request)
+        return
+    if moving:
+        authorize(key, Action.REASSIGN, request)
+    if change.detailed_status:
+        authorize(key, status_action(change.detailed_status), request)
+    elif not moving:
+        authorize(key, Action.COMMENT, request)
+
+
+def apply_staff_change(session: Session, key: ApiKey, request: ServiceRequest, change: StaffChange) -> RequestUpdate:
+    """Apply ``change`` to ``request`` (locked) after the policy allowed every part of it; returns its first row.
+
+    A status with a note is one row; a reassignment before it is another. ``duplicate_of`` goes alone.
+    """
+    authorize_staff_change(key, request, change)
+    if change.duplicate_of:
+        return _merge(session, request, change.duplicate_of, key, change.note)
+    moving = change.department or change.area
+    first = None
+    if moving:
+        first = _reassign(
+            session, request, key, department_code=change.department, area_code=change.area,
+            note=None if change.detailed_status else change.note,
+        )  # fmt: skip
+    if change.detailed_status:
+        update = _change_status(session, request, key, change.detailed_status, change.note, change.media_url)
+        first = first or update
+    elif not moving:
+        first = _add_note(session, request, key, change.note, change.media_url)
+    return first

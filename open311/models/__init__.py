@@ -5,7 +5,7 @@ from .base import Base
 from .department import Department
 from .jurisdiction import Area, AreaLayer, Jurisdiction
 from .outbox import OutboxEvent
-from .request_update import RequestUpdate
+from .request_update import RequestUpdate, RequestUpdateContact
 from .routing import RoutingRule
 from .service import AttributeValue, Service, ServiceAttribute
 from .service_request import ServiceRequest, ServiceRequestArea, ServiceRequestContact
@@ -20,6 +20,7 @@ __all__ = [
     "Jurisdiction",
     "OutboxEvent",
     "RequestUpdate",
+    "RequestUpdateContact",
     "RoutingRule",
     "Service",
     "ServiceAttribute",

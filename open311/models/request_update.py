@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -19,8 +30,9 @@ class RequestUpdate(Base):
     __tablename__ = "request_update"
     __table_args__ = (
         CheckConstraint(f"kind IN ({', '.join(repr(k) for k in UPDATE_KINDS)})", name="kind"),
-        #: A client's own update_id (mySociety's POST servicerequestupdates) is applied once.
-        UniqueConstraint("jurisdiction_id", "client_update_id"),
+        #: A client's own update_id (mySociety's POST servicerequestupdates) is applied once per key: a resend
+        #: answers the original, even when several copies race (the constraint decides, not a lookup).
+        UniqueConstraint("jurisdiction_id", "api_key_id", "client_update_id"),
         Index("ix_request_update_request", "request_id", "id"),
         Index("ix_request_update_changed", "jurisdiction_id", "created"),
     )
@@ -38,6 +50,24 @@ class RequestUpdate(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"))
     old_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"))
     media_url: Mapped[str | None] = mapped_column(Text)
+    #: Every photo of an update that carried several (a repeated ``media_url``); ``media_url`` is the first.
+    media_urls: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
     client_update_id: Mapped[str | None] = mapped_column(String(100))
-    #: Personal data sent with a citizen's update (names, email): stored, never returned.
-    contact: Mapped[dict | None] = mapped_column(JSONB)
+
+
+class RequestUpdateContact(Base):
+    """Personal data sent with an update (mySociety's servicerequestupdates): kept for the city, never returned."""
+
+    __tablename__ = "request_update_contact"
+
+    update_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("request_update.id", ondelete="CASCADE"), primary_key=True
+    )
+    email: Mapped[str | None] = mapped_column(String(320))
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    account_id: Mapped[str | None] = mapped_column(String(200))
+    email_alerts_requested: Mapped[bool | None] = mapped_column(Boolean)
+    public_anonymity_required: Mapped[bool | None] = mapped_column(Boolean)

@@ -150,20 +150,40 @@ def test_the_city_file_can_do_without_one(client, session, tmp_path):
         jurisdiction: {jurisdiction_id: sandbox.example, name: S, time_zone: UTC, contact: c, key_service: k,
                        sandbox: %s}
         layers: [{code: d, name: D, file: areas.geojson, code_property: id, name_property: label}]
-        departments: [{code: D1, name: One, webhook_url: "http://127.0.0.1:9/hook"}]
+        departments: [{code: D1, name: One, webhook_url: "http://127.0.0.1:9/hook", webhook_secret: s3cret}]
         services: [{service_code: S1, service_name: Something, department: D1}]
         """)  # fmt: skip
     city.write_text(body % "true")
-    load_city(session, city)
+    load_city(session, city, allow_private_webhooks=True)
     twins = select(Jurisdiction.id).where(Jurisdiction.jurisdiction_id == "sandbox.example (test)")
     first = session.scalar(twins)
-    load_city(session, city)
+    load_city(session, city, allow_private_webhooks=True)
     assert session.scalar(twins) == first  # updated in place
     assert client.get(f"{TEST}/services.json?jurisdiction_id=sandbox.example").status_code == 200
     city.write_text(body % "false")
-    load_city(session, city)
+    load_city(session, city, allow_private_webhooks=True)
     assert session.scalar(twins) is None
     reply = client.get(f"{TEST}/services.json?jurisdiction_id=sandbox.example")
     assert reply.status_code == 404 and "has no test endpoint" in reply.get_json()[0]["description"]
     discovery = client.get(f"{PRODUCTION}/discovery.json?jurisdiction_id=sandbox.example").get_json()
     assert [e["type"] for e in discovery["endpoints"]] == ["production"]
+
+
+def test_a_jurisdictions_staff_keys_keep_their_scope_on_the_sandbox(client, session):
+    """A staff key of paris.fr limited to the 7th's roads section may change that section's sandbox
+    requests (the twin's department of the same code), and not another department's."""
+    from open311.logic.api_keys import create_key
+    from open311.logic.jurisdictions import resolve_jurisdiction
+
+    paris = resolve_jurisdiction(session, "paris.fr")
+    _row, client_key = create_key(session, "test app", paris)
+    _row, roads = create_key(session, "roads", paris, role="staff", department_codes=["DVD-STV-SO"])
+    _row, parks = create_key(session, "parks", paris, role="staff", department_codes=["DEVE"])
+    request_id = post(client, client_key).get_json()[0]["service_request_id"]
+
+    def change(key):
+        data = {"api_key": key, "jurisdiction_id": "paris.fr", "detailed_status": "in_progress", "note": "vu"}
+        return client.post(f"{TEST}/requests/{request_id}/updates.json", data=data)
+
+    assert change(parks).status_code == 403
+    assert change(roads).status_code == 200

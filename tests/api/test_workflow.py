@@ -85,19 +85,15 @@ def test_history_is_for_staff_with_who_did_what(client, staff_key, api_key, staf
         ([], {"department": "DVD-STV-SO"}, "already with DVD-STV-SO"),
         ([], {"area": "99"}, "no area '99'"),
         ([], {"duplicate_of": "SELF"}, "cannot be a duplicate of itself"),
-        ([], {"duplicate_of": "NYC"}, "belongs to another jurisdiction"),
         ([], {"duplicate_of": "OTHER", "detailed_status": "closed"}, "send it alone"),
         ([{"detailed_status": "cancelled"}], {"duplicate_of": "OTHER"}, "already closed (cancelled)"),
     ],
 )
-def test_transitions_that_make_no_sense_are_400(session, client, staff_key, submit, staff, pothole, steps, last, text):
-    from ..factories import make_request
-
+def test_transitions_that_make_no_sense_are_400(client, staff_key, submit, staff, pothole, steps, last, text):
     other = submit(**POTHOLE).get_json()[0]["service_request_id"]
-    nyc = str(make_request(session, jurisdiction_id="nyc.gov", service_code="pothole", lon=-73.98, lat=40.75).id)
     for step in steps:
         assert staff(pothole, **step).status_code == 200
-    names = {"SELF": pothole, "OTHER": other, "NYC": nyc}
+    names = {"SELF": pothole, "OTHER": other}
     fields = {key: names.get(value, value) for key, value in last.items()}
     history = f"/open311/v2/requests/{pothole}/updates.json?jurisdiction_id=paris.fr&api_key={staff_key}"
     before = client.get(history).get_json()
@@ -132,8 +128,8 @@ def test_unknown_request_is_404(staff):
 
 
 def test_client_keys_cannot_change_requests(staff, api_key, pothole):
-    reply = staff(pothole, key=api_key, detailed_status="fixed")
-    assert reply.status_code == 403 and "needs a staff key" in reply.get_json()[0]["description"]
+    reply = staff(pothole, key=api_key, detailed_status="in_progress")
+    assert reply.status_code == 403 and "only a staff key may" in reply.get_json()[0]["description"]
 
 
 def test_staff_keys_are_scoped(session, staff, pothole):
@@ -192,7 +188,9 @@ def test_attach_media(app, client, staff_key, pothole, tmp_path, monkeypatch):
     import io
 
     monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path))
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    from ..images import plain_png
+
+    png = plain_png()
     data = {
         "api_key": staff_key,
         "jurisdiction_id": "paris.fr",

@@ -17,11 +17,7 @@ from open311.check.results import Status
 from ..factories import make_request
 from .conftest import check, serving
 
-PENDING = {
-    "updates.resend": "issue 11 point 1: a resent update_id answered with the first update_id",
-    "updates.closed": "issue 11 point 1: comments on a closed request accepted",
-    "updates.statuses": "issue 11 point 1: DUPLICATE, INTERNAL_REFERRAL and FOR_TRIAGE accepted",
-}
+PENDING: dict[str, str] = {}
 #: Checks that may be skipped here, which does not count against the score.
 MAY_SKIP = {
     "updates.statuses": "the run's key is a client key: statuses only staff may set answer 403",
@@ -68,7 +64,6 @@ def test_every_check_passes_on_our_server(report, check_id):
     assert result.status in allowed, f"{check_id}: {result.status.value}: {result.detail}"
 
 
-@pytest.mark.xfail(strict=True, reason="pending issue 11 points 1-7: " + ", ".join(sorted(PENDING)))
 def test_our_server_scores_100_percent(report):
     assert report.score() == 100.0 and not report.failed
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -19,7 +21,25 @@ from ..conftest import POTHOLE
 SECRET = "s3cret-for-tests"
 
 
-class Receiver:
+class LocalServer:
+    """A local HTTP server on a free port, served by a thread while in a ``with`` block."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/open311"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.server.shutdown()
+        self.thread.join()
+        self.server.server_close()
+
+
+class Receiver(LocalServer):
     """A local webhook receiver that fails ``failures`` times before answering 204."""
 
     def __init__(self, failures: int = 0):
@@ -37,13 +57,21 @@ class Receiver:
                     self.send_response(503)
                     self.end_headers()
                     return
-                expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+                webhook_id, stamp = self.headers["webhook-id"], self.headers["webhook-timestamp"]
+                content = f"{webhook_id}.{stamp}.".encode() + body
+                expected = (
+                    "v1," + base64.b64encode(hmac.new(SECRET.encode(), content, hashlib.sha256).digest()).decode()
+                )
+                payload = json.loads(body)
                 receiver.received.append(
                     {
-                        "delivery": int(self.headers["X-Open311-Delivery"]),
-                        "event": self.headers["X-Open311-Event"],
-                        "signed": hmac.compare_digest(expected, self.headers["X-Open311-Signature"]),
-                        "payload": json.loads(body),
+                        "delivery": int(webhook_id),
+                        "event": payload["event"],
+                        "signed": hmac.compare_digest(expected, self.headers["webhook-signature"]),
+                        "fresh": abs(time.time() - int(stamp)) < 60,
+                        "payload": payload,
+                        "headers": dict(self.headers),
+                        "body": body,
                     }
                 )
                 self.send_response(204)
@@ -52,18 +80,7 @@ class Receiver:
             def log_message(self, *_args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/open311"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_exc):
-        self.server.shutdown()
-        self.thread.join()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 def hook(session, url, *codes):
@@ -99,7 +116,7 @@ def test_every_event_arrives_once_in_order_after_the_receiver_recovers(session, 
             staff(first, detailed_status=step)
         staff(second, duplicate_of=first)
         queued = [e.id for e in events(session)]
-        report = deliver_due(session, base_delay=0, max_attempts=20)
+        report = deliver_due(session, allow_private=True, base_delay=0, max_attempts=20)
         assert report.delivered == len(queued) and report.dead == 0
         assert receiver.attempts == len(queued) + 7
         delivered = [r["delivery"] for r in receiver.received]
@@ -107,11 +124,11 @@ def test_every_event_arrives_once_in_order_after_the_receiver_recovers(session, 
         for request_id in (first, second):
             mine = [r["delivery"] for r in receiver.received if r["payload"]["service_request_id"] == request_id]
             assert mine == sorted(mine)  # in order per request
-        assert all(r["signed"] for r in receiver.received)
+        assert all(r["signed"] and r["fresh"] for r in receiver.received)
         merged = next(r for r in receiver.received if r["event"] == "request.merged")
         assert merged["payload"]["parent_service_request_id"] == first
         assert all(e.state == "delivered" for e in events(session))
-        assert deliver_due(session, base_delay=0).delivered == 0  # nothing twice
+        assert deliver_due(session, allow_private=True, base_delay=0).delivered == 0  # nothing twice
 
 
 def test_dead_letter_then_replay(session, submit, staff):
@@ -119,13 +136,13 @@ def test_dead_letter_then_replay(session, submit, staff):
         hook(session, receiver.url, "DVD-STV-SO")
         pothole = submit(**POTHOLE).get_json()[0]["service_request_id"]
         staff(pothole, detailed_status="in_progress")
-        report = deliver_due(session, base_delay=0, max_attempts=3)
+        report = deliver_due(session, allow_private=True, base_delay=0, max_attempts=3)
         assert report.dead == 2 and receiver.received == []
         dead = list_events(session, "dead")
         assert [e.attempts for e in dead] == [3, 3] and dead[0].last_error == "HTTP 503"
         receiver.failures = 0
         assert replay(session, all_dead=True) == 2
-        assert deliver_due(session, base_delay=0).delivered == 2
+        assert deliver_due(session, allow_private=True, base_delay=0).delivered == 2
         assert [r["event"] for r in receiver.received] == ["request.created", "request.status_changed"]
 
 
@@ -133,7 +150,7 @@ def test_backoff_grows(session, submit):
     with Receiver(failures=1000) as receiver:
         hook(session, receiver.url, "DVD-STV-SO")
         submit(**POTHOLE)
-        deliver_due(session, base_delay=30, max_attempts=5)
+        deliver_due(session, allow_private=True, base_delay=30, max_attempts=5)
         (event,) = events(session)
         assert event.attempts == 1 and event.state == "pending"
         assert 29 <= (event.next_attempt - event.created).total_seconds() <= 31
@@ -142,7 +159,7 @@ def test_backoff_grows(session, submit):
 def test_unreachable_receiver_is_an_error_not_a_crash(session, submit):
     hook(session, "http://127.0.0.1:9/nothing-listens-here", "DVD-STV-SO")
     submit(**POTHOLE)
-    report = deliver_due(session, base_delay=0, max_attempts=2)
+    report = deliver_due(session, allow_private=True, base_delay=0, max_attempts=2)
     assert report.dead == 1 and events(session)[0].last_error
 
 
@@ -184,7 +201,11 @@ def test_the_worker_runs_as_a_long_lived_process(engine):
             session, paris, key, Submission("5201", lat=48.8584, long=2.2945, attributes={"TAILLE": ["petit"]})
         )
         session.commit()
-        env = {**os.environ, "OPEN311_DATABASE_URL": engine.url.render_as_string(False)}
+        env = {
+            **os.environ,
+            "OPEN311_DATABASE_URL": engine.url.render_as_string(False),
+            "OPEN311_WEBHOOK_ALLOW_PRIVATE": "true",
+        }
         worker = subprocess.Popen(
             [sys.executable, "-m", "open311", "deliver", "--interval", "0.2", "--base-delay", "0.1"], env=env
         )

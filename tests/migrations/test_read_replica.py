@@ -54,7 +54,7 @@ def test_gets_read_from_the_replica_and_writes_go_to_the_primary(clusters):
     upgrade(primary.url())
     engine = make_engine(primary.url())
     with Session(engine) as session:
-        load_city(session, PARIS)
+        load_city(session, PARIS, allow_private_webhooks=True)
         _row, key = create_key(session, "replica test")
         session.commit()
     engine.dispose()

@@ -1,0 +1,38 @@
+"""The API key of a call, wherever the client put it: the ``X-API-Key`` header, ``Authorization: Bearer``,
+or the standard's ``api_key`` parameter. Headers keep keys out of URLs (and so out of access logs).
+"""
+
+from __future__ import annotations
+
+from flask import request
+from sqlalchemy.orm import Session
+
+from ..errors import BadRequest
+from ..logic.api_keys import authenticate
+from ..models import ApiKey
+
+#: Extension: the header schemes, documented in the OpenAPI document.
+SECURITY_SCHEMES = {
+    "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    "Bearer": {"type": "http", "scheme": "bearer", "description": "The API key as a bearer token."},
+}
+#: Either header will do (the ``api_key`` parameter is documented with each operation's parameters).
+KEYED = [{name: []} for name in SECURITY_SCHEMES]
+
+
+def request_api_key(args: dict) -> str | None:
+    """The key sent with this call: a header (``X-API-Key`` or ``Authorization: Bearer``) or ``api_key``.
+
+    Two different keys in one call are a 400: the server never guesses which one was meant.
+    """
+    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    bearer = token.strip() if scheme.lower() == "bearer" else ""
+    sent = {args.get("api_key") or "", request.headers.get("X-API-Key", "").strip(), bearer} - {""}
+    if len(sent) > 1:
+        raise BadRequest("api_key: the call carries two different keys (header and parameter); send one")
+    return sent.pop() if sent else None
+
+
+def authenticated(session: Session, args: dict, jurisdiction) -> ApiKey:
+    """The live key of this call, valid for ``jurisdiction`` (403 saying why otherwise)."""
+    return authenticate(session, request_api_key(args), jurisdiction)
