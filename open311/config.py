@@ -33,6 +33,13 @@ def _boolean(value: str) -> bool:
     raise ValueError("must be true or false")
 
 
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be 0 or a positive integer")
+    return number
+
+
 def _text(value: str) -> str:
     return value
 
@@ -95,6 +102,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MEDIA_MAX_BYTES", _positive_int, 10 * 1024 * 1024, "Extension: largest photo accepted, in bytes."),
     Setting("LOG_LEVEL", _text, "INFO", "Python logging level."),
     Setting("SQL_ECHO", _boolean, False, "Log every SQL statement."),
+    Setting(
+        "FRONT",
+        _text,
+        "nginx",
+        "What `open311 serve` puts in front of gunicorn: nginx (holds slow clients, bounds requests) or none.",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        _non_negative_int,
+        0,
+        "How many proxies in front of the server set X-Forwarded-For/-Proto (`open311 serve` adds its nginx).",
+    ),
+    Setting("MAX_FORM_BYTES", _positive_int, 256 * 1024, "Largest request body without a photo, in bytes."),
+    Setting("MAX_FORM_FIELDS", _positive_int, 500, "Most fields (or multipart parts) a form may have."),
 )
 
 
@@ -115,6 +136,8 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
             raise ConfigError(f"{setting.env}={raw!r}: {exc}") from exc
     if values["ENDPOINT_TYPE"] not in {"production", "test"}:
         raise ConfigError("OPEN311_ENDPOINT_TYPE must be production or test")
+    if values["FRONT"] not in {"nginx", "none"}:
+        raise ConfigError("OPEN311_FRONT must be nginx or none")
     values["VAR_DIR"] = str(Path(values["VAR_DIR"]).resolve())
     values["MEDIA_DIR"] = str(Path(values["MEDIA_DIR"] or Path(values["VAR_DIR"]) / "media").resolve())
     return values

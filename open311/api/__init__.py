@@ -39,9 +39,11 @@ def init_api(app: Flask) -> Open311Api:
     """Register the blueprint, the ``fmt`` converter, the error handlers and /docs."""
     from . import catalog, requests, workflow  # noqa: F401  (register their views)
     from .blueprint import geo_report
+    from .bounds import init_bounds
     from .cache import init_cache
     from .media import media
 
+    init_bounds(app)
     init_cache(app)
     app.url_map.converters["fmt"] = FormatConverter
     api = Open311Api(app)

@@ -85,3 +85,9 @@ def authenticate(session: Session, key: str | None, jurisdiction: Jurisdiction) 
     if row.jurisdiction_id is not None and row.jurisdiction_id != jurisdiction.id:
         raise Forbidden(f"This api_key is not valid for jurisdiction_id {jurisdiction.jurisdiction_id}")
     return row
+
+
+def live_key(session: Session, key: str) -> ApiKey | None:
+    """The live (not revoked) key ``key``, whatever its scope; None when unknown or revoked."""
+    row = session.scalar(KEY_BY_HASH, {"key_hash": _hash(key)})
+    return row if row is not None and row.revoked is None else None

@@ -1,0 +1,96 @@
+"""A real server (gunicorn, behind nginx or alone) started as ``open311 serve`` starts it."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from open311.cli import server_layout
+from open311.config import load_settings
+from open311.server.nginx import FrontError, find_nginx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RunningServer:
+    """A served layout on a free port; its output (access log, error log) goes to ``log``."""
+
+    def __init__(self, front: str, database_url: str, run_dir: Path, env: dict | None = None):
+        if front == "nginx":
+            try:
+                find_nginx()
+            except FrontError as exc:
+                pytest.skip(str(exc))
+        self.port = free_port()
+        settings = {**load_settings(), "FRONT": front}
+        layout = server_layout(settings, "open311:create_app()", "127.0.0.1", self.port, 1)
+        layout.run_dir = run_dir
+        arguments, extra = layout.command()
+        self.log = run_dir / "server.log"
+        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+        environment = {**os.environ, **extra, "OPEN311_DATABASE_URL": database_url, **(env or {})}
+        with self.log.open("wb") as output:
+            self.process = subprocess.Popen([gunicorn, *arguments], cwd=ROOT, env=environment, stdout=output,
+                                            stderr=subprocess.STDOUT)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if self.get("/open311/v2/services.json?jurisdiction_id=paris.fr")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the server did not start:\n{self.log.read_text()}")
+
+    def get(self, path: str, headers: dict | None = None, method: str = "GET", body=None) -> tuple[int, dict, bytes]:
+        """Status, headers and body of one request on a fresh connection."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            connection.close()
+
+    def raw(self, data: bytes) -> bytes:
+        """The whole answer to bytes sent as they are."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=20) as connection:
+            connection.sendall(data)
+            chunks = []
+            while chunk := connection.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+    def stop(self) -> None:
+        """Stop gunicorn (and its front)."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture(scope="module")
+def run_dir(request) -> Path:
+    """A run directory under var/ (which nginx's workers, nobody when we are root, can reach)."""
+    directory = Path(load_settings()["VAR_DIR"]) / "test-server" / request.module.__name__.rsplit(".", 1)[-1]
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    directory.chmod(0o755)
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
