@@ -222,7 +222,12 @@ def _jurisdiction(session, jurisdiction_id: str | None):
 @click.option(
     "--department", "departments", multiple=True, help="staff: limit the key to this department (repeatable)."
 )
-def keys_create(name: str, jurisdiction_id: str | None, role: str, departments: tuple[str, ...]) -> None:
+@click.option(
+    "--rate",
+    metavar="N[/second|/minute|/hour]",
+    help="This key's own rate limit, in requests (default per minute), instead of OPEN311_RATE_LIMIT_KEY.",
+)
+def keys_create(name: str, jurisdiction_id: str | None, role: str, departments: tuple[str, ...], rate) -> None:
     """Create a key and print it once (only its hash is kept)."""
     from .errors import Open311Error
     from .logic.api_keys import create_key
@@ -230,13 +235,31 @@ def keys_create(name: str, jurisdiction_id: str | None, role: str, departments: 
     with _session() as session:
         jurisdiction = _jurisdiction(session, jurisdiction_id) if jurisdiction_id else None
         try:
-            row, key = create_key(session, name, jurisdiction, role=role, department_codes=list(departments))
+            row, key = create_key(
+                session, name, jurisdiction, role=role, department_codes=list(departments),
+                rate_limit=per_minute(rate) if rate else None,
+            )  # fmt: skip
         except Open311Error as exc:
             raise click.ClickException(exc.description) from exc
         session.commit()
         scope = ", ".join(departments) or jurisdiction_id or "every jurisdiction"
+        if row.rate_limit:
+            scope += f", {row.rate_limit} requests a minute"
         click.echo(f"{role} API key {row.id} for {name} ({scope}); keep it, it is not shown again:", err=True)
         click.echo(key)
+
+
+def per_minute(rate: str) -> int:
+    """``600``, ``600/minute``, ``10/second`` or ``3000/hour`` as requests per minute (at least 1)."""
+    count, _, unit = rate.partition("/")
+    seconds = {"": 60, "s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+    try:
+        number, span = int(count), seconds[unit.strip().lower()]
+    except (ValueError, KeyError) as exc:
+        raise click.BadParameter(f"{rate!r}: expected N, N/second, N/minute or N/hour", param_hint="--rate") from exc
+    if number <= 0:
+        raise click.BadParameter(f"{rate!r}: must be a positive number of requests", param_hint="--rate")
+    return max(1, round(number * 60 / span))
 
 
 @keys.command("list")
@@ -251,8 +274,10 @@ def keys_list() -> None:
             if row.departments:
                 scope += ":" + ",".join(d.code for d in row.departments)
             state = f"revoked {row.revoked:%Y-%m-%d}" if row.revoked else "active"
+            rate = f"{row.rate_limit}/min" if row.rate_limit else "default rate"
             click.echo(
-                f"{row.id}\t{row.prefix}…\t{row.name}\t{row.role}\t{scope}\tcreated {row.created:%Y-%m-%d}\t{state}"
+                f"{row.id}\t{row.prefix}…\t{row.name}\t{row.role}\t{scope}\t{rate}\t"
+                f"created {row.created:%Y-%m-%d}\t{state}"
             )
 
 

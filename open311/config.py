@@ -116,6 +116,36 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("MAX_FORM_BYTES", _positive_int, 256 * 1024, "Largest request body without a photo, in bytes."),
     Setting("MAX_FORM_FIELDS", _positive_int, 500, "Most fields (or multipart parts) a form may have."),
+    Setting(
+        "RATE_LIMIT_KEY",
+        _non_negative_int,
+        6000,
+        "Extension: requests per minute of one api_key (keys create --rate overrides it; 0: no limit).",
+    ),
+    Setting(
+        "RATE_LIMIT_WRITES",
+        _non_negative_int,
+        120,
+        "Extension: POSTs per minute of one api_key without a --rate of its own (0: no limit).",
+    ),
+    Setting(
+        "RATE_LIMIT_ADDRESS",
+        _non_negative_int,
+        1200,
+        "Extension: requests per minute from one client address without a live key (0: no limit).",
+    ),
+    Setting(
+        "RATE_LIMIT_REDIS_URL",
+        _text,
+        None,
+        "Extension: redis:// or valkey URL of the shared rate-limit counters (unset: PostgreSQL holds them).",
+    ),
+    Setting(
+        "SUBMISSION_FOLD_SECONDS",
+        _non_negative_int,
+        120,
+        "Extension: an identical POST requests from the same key within this time gets the first one's answer.",
+    ),
 )
 
 

@@ -36,5 +36,11 @@ class NotFound(Open311Error):
     status = 404
 
 
+class ServiceUnavailable(Open311Error):
+    """503: the request cannot be served now; sending it again later will work."""
+
+    status = 503
+
+
 class CityFileError(Exception):
     """A city file cannot be loaded; the message names the file, the place and the problem."""

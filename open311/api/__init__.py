@@ -42,8 +42,10 @@ def init_api(app: Flask) -> Open311Api:
     from .bounds import init_bounds
     from .cache import init_cache
     from .media import media
+    from .rate_limiting import init_rate_limits
 
     init_bounds(app)
+    init_rate_limits(app)
     init_cache(app)
     app.url_map.converters["fmt"] = FormatConverter
     api = Open311Api(app)

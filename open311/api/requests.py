@@ -19,6 +19,7 @@ from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .cache import catalog_cache
 from .catalog import current_jurisdiction
+from .folding import fold, known_answer
 from .rendering import respond
 from .schemas import PostedRequestSchema, ServiceRequestSchema, TokenSchema
 
@@ -130,6 +131,9 @@ class Requests(MethodView):
         session = get_session()
         jurisdiction = current_jurisdiction(args)
         api_key = authenticate(session, args.get("api_key"), jurisdiction)
+        fingerprint, earlier = known_answer(api_key.id, jurisdiction.id)
+        if earlier is not None:  # Extension: the same submission again: its first answer, nothing stored
+            return respond(fmt, "service_requests", earlier)
         upload = take_upload(args)
         fields = {name: args.get(name) for name in Submission.__dataclass_fields__ if name != "attributes"}
         submission = Submission(**fields, attributes=posted_attributes())
@@ -139,6 +143,9 @@ class Requests(MethodView):
                 ("service", jurisdiction.id, code), lambda: find_service(session, jurisdiction, code)
             ),
         )  # fmt: skip
+        earlier = fold(fingerprint, [record])
+        if earlier is not None:
+            return respond(fmt, "service_requests", earlier)
         store_and_commit(session, upload)
         return respond(fmt, "service_requests", [record])
 

@@ -3,6 +3,7 @@
 from .api_key import ApiKey
 from .base import Base
 from .department import Department
+from .flood import RateLimitCounter, SubmissionFingerprint
 from .jurisdiction import Area, AreaLayer, Jurisdiction
 from .outbox import OutboxEvent
 from .request_update import RequestUpdate
@@ -19,6 +20,7 @@ __all__ = [
     "Department",
     "Jurisdiction",
     "OutboxEvent",
+    "RateLimitCounter",
     "RequestUpdate",
     "RoutingRule",
     "Service",
@@ -26,4 +28,5 @@ __all__ = [
     "ServiceRequest",
     "ServiceRequestArea",
     "ServiceRequestContact",
+    "SubmissionFingerprint",
 ]

@@ -12,10 +12,18 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from open311.cli import server_layout
+from open311.cluster import Cluster, ClusterError, find_bindir
 from open311.config import load_settings
+from open311.db import make_engine
+from open311.logic.api_keys import create_key
+from open311.logic.city_loader import load_city
+from open311.provision import ensure_database, upgrade
 from open311.server.nginx import FrontError, find_nginx
+
+from ..conftest import PARIS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,3 +102,28 @@ def run_dir(request) -> Path:
     directory.chmod(0o755)
     yield directory
     shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+def cluster():
+    """A small throwaway PostgreSQL (stopped, restarted and written to for real by the tests of this
+    package) with Paris loaded, and a client key."""
+    try:
+        find_bindir()
+    except ClusterError as exc:
+        pytest.skip(str(exc))
+    base = Path(load_settings()["VAR_DIR"]) / "test-cluster"
+    shutil.rmtree(base, ignore_errors=True)
+    cluster = Cluster(base, free_port())
+    cluster.ensure_running()
+    ensure_database(cluster.url())
+    upgrade(cluster.url())
+    engine = make_engine(cluster.url())
+    with Session(engine) as session:
+        load_city(session, PARIS)
+        _row, key = create_key(session, "server tests")
+        session.commit()
+    engine.dispose()
+    yield cluster, key
+    cluster.stop()
+    shutil.rmtree(base, ignore_errors=True)

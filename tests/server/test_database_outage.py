@@ -3,48 +3,15 @@ and while it is down every answer is 503 with Retry-After, in the standard's for
 
 from __future__ import annotations
 
-import shutil
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from lxml import etree
 from sqlalchemy.orm import Session
 
 from open311 import create_app
-from open311.cluster import Cluster, ClusterError, find_bindir
-from open311.config import load_settings
-from open311.db import make_engine
-from open311.logic.api_keys import create_key
-from open311.logic.city_loader import load_city
-from open311.provision import ensure_database, upgrade
 
-from ..conftest import PARIS, POTHOLE
-from .conftest import free_port
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    """A small throwaway cluster with Paris loaded, and a client key."""
-    try:
-        find_bindir()
-    except ClusterError as exc:
-        pytest.skip(str(exc))
-    base = Path(load_settings()["VAR_DIR"]) / "test-outage"
-    shutil.rmtree(base, ignore_errors=True)
-    cluster = Cluster(base, free_port())
-    cluster.ensure_running()
-    ensure_database(cluster.url())
-    upgrade(cluster.url())
-    engine = make_engine(cluster.url())
-    with Session(engine) as session:
-        load_city(session, PARIS)
-        _row, key = create_key(session, "outage test")
-        session.commit()
-    engine.dispose()
-    yield cluster, key
-    cluster.stop()
-    shutil.rmtree(base, ignore_errors=True)
+from ..conftest import POTHOLE
 
 
 @pytest.fixture()
