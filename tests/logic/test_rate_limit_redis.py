@@ -16,7 +16,7 @@ from open311.logic.rate_limits import Limiter, Policy, RedisStore
 
 @pytest.fixture(scope="module")
 def redis_url():
-    """A throwaway redis-server on a free port (scripts/ensure-system-packages --for-tests installs it)."""
+    """A throwaway redis-server on a free port (scripts/ensure-system-packages --tests installs it)."""
     server = shutil.which("redis-server")
     if not server:
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
