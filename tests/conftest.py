@@ -76,7 +76,10 @@ def base_app(database_url_for_tests):
     settings = {"DATABASE_URL": database_url_for_tests, "TESTING": True, "PROPAGATE_EXCEPTIONS": False}
     # Tests change the catalogue inside their transactions: no cache, except where a test turns it on.
     # Tests post the same report several times on purpose: no folding, except where a test turns it on.
-    app = create_app({**settings, "CATALOG_CACHE_SECONDS": 0, "SUBMISSION_FOLD_SECONDS": 0})
+    # Stored photo URLs and discovery come from BASE_URL (never from the request's Host).
+    app = create_app(
+        {**settings, "CATALOG_CACHE_SECONDS": 0, "SUBMISSION_FOLD_SECONDS": 0, "BASE_URL": "http://localhost"}
+    )
     yield app
     app.extensions["open311.db"].engine.dispose()
 

@@ -40,11 +40,13 @@ def init_api(app: Flask) -> Open311Api:
     from . import catalog, requests, workflow  # noqa: F401  (register their views)
     from .blueprint import geo_report
     from .bounds import init_bounds
+    from .browser import init_browser
     from .cache import init_cache
     from .media import media
     from .rate_limiting import init_rate_limits
 
     init_bounds(app)
+    init_browser(app)
     init_rate_limits(app)
     init_cache(app)
     app.url_map.converters["fmt"] = FormatConverter

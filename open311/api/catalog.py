@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask.views import MethodView
 
 from ..db import get_session
@@ -13,6 +13,7 @@ from ..logic.jurisdictions import resolve_jurisdiction
 from .args import JurisdictionArgs
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .cache import catalog_cache
+from .public_url import public_url
 from .schemas import DiscoverySchema, ServiceDefinitionSchema, ServiceSchema
 
 
@@ -40,7 +41,7 @@ class Discovery(MethodView):
     def get(self, args, fmt):
         """Discovery: contact, key service, endpoints and formats."""
         jurisdiction = current_jurisdiction(args)
-        base_url = current_app.config.get("BASE_URL") or request.url_root.rstrip("/") + geo_report.url_prefix
+        base_url = public_url(geo_report.url_prefix)  # never from the request's Host
         return cached_document(
             fmt, "discovery", ("discovery", jurisdiction.id, base_url),
             lambda: discovery_document(jurisdiction, base_url, current_app.config["ENDPOINT_TYPE"]),

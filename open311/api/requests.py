@@ -20,6 +20,7 @@ from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .cache import catalog_cache
 from .catalog import current_jurisdiction
 from .folding import fold, known_answer
+from .public_url import public_url
 from .rendering import respond
 from .schemas import PostedRequestSchema, ServiceRequestSchema, TokenSchema
 
@@ -55,7 +56,7 @@ def take_upload(args: dict) -> Upload | None:
         return None
     limit = current_app.config["MEDIA_MAX_BYTES"]
     upload = check_upload(media.read(limit + 1), limit)
-    args["media_url"] = url_for("media.media_file", filename=upload.filename, _external=True)
+    args["media_url"] = public_url(url_for("media.media_file", filename=upload.filename))
     return upload
 
 
