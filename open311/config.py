@@ -146,6 +146,18 @@ SETTINGS: tuple[Setting, ...] = (
         120,
         "Extension: an identical POST requests from the same key within this time gets the first one's answer.",
     ),
+    Setting(
+        "OUTBOX_STUCK_SECONDS",
+        _positive_int,
+        600,
+        "Extension: /readyz fails while a webhook event has been due for longer than this (nobody delivers).",
+    ),
+    Setting(
+        "METRICS_ALLOW",
+        _text,
+        None,
+        "Extension: networks allowed to read /metrics (e.g. 127.0.0.1/32,10.0.0.0/8); unset: public; off: no /metrics.",
+    ),
 )
 
 

@@ -103,6 +103,18 @@ def init_app(app: Flask, url: str, read_url: str | None = None) -> None:
         engine, sessionmaker(engine, expire_on_commit=False), sessionmaker(reader, expire_on_commit=False)
     )
     app.teardown_appcontext(_close_session)
+    for pool in {id(e.pool): e.pool for e in (engine, reader)}.values():  # one pool unless there is a replica
+        _count_connections(pool)
+
+
+def _count_connections(pool) -> None:
+    """Extension: the pool's connections in use and open, for /metrics."""
+    from .metrics import POOL_CHECKED_OUT, POOL_OPEN
+
+    event.listen(pool, "checkout", lambda *_: POOL_CHECKED_OUT.inc())
+    event.listen(pool, "checkin", lambda *_: POOL_CHECKED_OUT.dec())
+    event.listen(pool, "connect", lambda *_: POOL_OPEN.inc())
+    event.listen(pool, "close", lambda *_: POOL_OPEN.dec())
 
 
 @dataclass(frozen=True)

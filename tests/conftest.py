@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 import pytest
@@ -106,7 +107,9 @@ def app(base_app, connection):
     database.sessionmaker = database.read_sessionmaker = bound
     # Rate-limit counters start afresh in each test (they are written for real, as in production).
     limiter, store = base_app.extensions["open311.limiter"], base_app.extensions["open311.limiter"].store
-    base_app.extensions["open311.limiter"] = Limiter(IsolatedStore(store))
+    # One window for the whole test (a minute's end in the middle would reset the counts).
+    now = time.time()
+    base_app.extensions["open311.limiter"] = Limiter(IsolatedStore(store), clock=lambda: now)
     yield base_app
     database.sessionmaker, database.read_sessionmaker = original
     base_app.extensions["open311.limiter"] = limiter

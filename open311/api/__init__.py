@@ -43,8 +43,10 @@ def init_api(app: Flask) -> Open311Api:
     from .browser import init_browser
     from .cache import init_cache
     from .media import media
+    from .ops import init_ops
     from .rate_limiting import init_rate_limits
 
+    init_ops(app)
     init_bounds(app)
     init_browser(app)
     init_rate_limits(app)

@@ -69,7 +69,7 @@ def presented_key() -> str | None:
 def refuse_before_reading() -> None:
     """Too large a body: 413 before a byte of it is read (the key is checked next, by the rate
     limiting, before the body too when it is sent in a header or the query string)."""
-    length = request.content_length
+    length = request.content_length if request.method in BODY_METHODS else None
     if length is not None and length > (request.max_content_length or length):
         raise RequestEntityTooLarge(f"The request body is larger than {request.max_content_length} bytes.")
 

@@ -45,6 +45,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+SECURITY_ITEMS = tuple(SECURITY_HEADERS.items())
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 
 
@@ -109,17 +110,20 @@ def check_origin() -> Response | None:
 
 def browser_headers(response: Response) -> Response:
     """Security headers on every answer; the CORS headers on answers to allowed pages."""
-    response.headers.update(SECURITY_HEADERS)
-    if request.path == "/" + current_app.config["OPENAPI_SWAGGER_UI_PATH"] and response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = _docs_policy(response)
+    headers = response.headers
+    headers.extend(SECURITY_ITEMS)  # set nowhere else: appended without a search (this runs on every answer)
+    path = request.path
+    if path == "/" + current_app.config["OPENAPI_SWAGGER_UI_PATH"] and response.mimetype == "text/html":
+        headers["Content-Security-Policy"] = _docs_policy(response)
     else:
-        response.headers.setdefault("Content-Security-Policy", NO_CONTENT_POLICY)
-    if _cors_path() and not g.get("open311_preflight"):
-        response.vary.add("Origin")
+        headers.add("Content-Security-Policy", NO_CONTENT_POLICY)
+    if path.startswith(CORS_PREFIXES) and not g.get("open311_preflight"):
+        vary = headers.get("Vary")
+        headers["Vary"] = f"{vary}, Origin" if vary else "Origin"
         origin = g.get("open311_cors_origin")
         if origin:
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
+            headers["Access-Control-Allow-Origin"] = origin
+            headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
     return response
 
 

@@ -67,7 +67,8 @@ class ServerLayout:
             "--pid", str(self.pidfile),
             "--control-socket", str(self.run_dir / "gunicorn.ctl"),
         ]  # fmt: skip
-        env: dict[str, str] = {}
+        # Prometheus multiprocess mode: every worker writes its metrics there (emptied at each start).
+        env: dict[str, str] = {"PROMETHEUS_MULTIPROC_DIR": str(self.run_dir / "metrics")}
         if self.front == "nginx":
             front = self.nginx()
             front.write(nginx=find_nginx())

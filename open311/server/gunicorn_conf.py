@@ -23,6 +23,24 @@ limit_request_field_size = LIMIT_REQUEST_FIELD_SIZE
 _front = {}
 
 
+def on_starting(server) -> None:
+    """Empty the metrics directory of the previous run (prometheus_client's multiprocess mode)."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        import shutil
+
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory, exist_ok=True)
+
+
+def child_exit(server, worker) -> None:
+    """A worker is gone: its live gauges (connections in use) stop counting."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
 def when_ready(server) -> None:
     """Start the nginx front once gunicorn listens (``OPEN311_NGINX_CONF`` names its configuration)."""
     config = os.environ.get("OPEN311_NGINX_CONF")

@@ -80,6 +80,9 @@ def test_while_the_database_is_down_every_answer_is_503_with_retry_after(app, cl
                 assert reply.content_type == "text/xml; charset=utf-8"
                 assert etree.fromstring(reply.data).findtext("error/code") == "503"
         assert client.get("/openapi.json").status_code == 200  # what needs no database still works
+        assert client.get("/healthz").status_code == 200  # alive
+        unready = client.get("/readyz")
+        assert unready.status_code == 503 and unready.get_json()["checks"]["database"]["ok"] is False
     finally:
         server.start()
     assert client.get("/open311/v2/services.json").status_code == 200

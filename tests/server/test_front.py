@@ -133,3 +133,17 @@ def test_keys_never_reach_the_access_log(request, layout):
     log = Path(server.log).read_text()
     assert "api_key=REDACTED&page=1" in log
     assert SECRET not in log and SECRET[5:] not in log
+
+
+def test_metrics_add_up_the_workers_files(behind_nginx, run_dir):
+    from ..api.test_ops import metric
+
+    for _ in range(5):
+        behind_nginx.get("/open311/v2/services.json?jurisdiction_id=paris.fr")
+    status, _headers, body = behind_nginx.get("/metrics")
+    assert status == 200
+    count = metric(body.decode(), "open311_http_request_duration_seconds_count",
+                   route="/open311/v2/services.<fmt:fmt>", method="GET")  # fmt: skip
+    assert count >= 5
+    assert list((run_dir / "nginx" / "metrics").glob("histogram_*.db"))  # prometheus_client's multiprocess files
+    assert behind_nginx.get("/healthz")[0] == 200
