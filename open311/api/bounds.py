@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 
 from flask import Flask, Request, current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -33,6 +33,12 @@ class BoundedFormDataParser(FormDataParser):
         if self.max_form_parts is not None and body.count(b"&") >= self.max_form_parts:
             raise TooManyFields(f"The form has more than {self.max_form_parts} fields.")
         return super()._parse_urlencoded(io.BytesIO(body), mimetype, content_length, options)
+
+    def _parse_multipart(self, stream, mimetype, content_length, options):
+        parsed = super()._parse_multipart(stream, mimetype, content_length, options)
+        if None in parsed[1] or None in parsed[2]:
+            raise BadRequest("A part of the multipart form has no name.")
+        return parsed
 
 
 class BoundedRequest(Request):

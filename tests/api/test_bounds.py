@@ -99,3 +99,11 @@ def test_a_revoked_key_in_a_header_is_refused(client, session, api_key):
 def test_an_ordinary_submission_is_within_every_bound(submit):
     reply = submit(**POTHOLE, description="é" * 4000, address_string="a" * 1000)
     assert reply.status_code == 200, reply.get_json()
+
+
+def test_a_multipart_part_without_a_name_is_a_400(client):
+    body = b'--b\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--b--\r\n'
+    reply = client.post("/open311/v2/requests.json", data=body, content_type="multipart/form-data; boundary=b")
+    assert (
+        reply.status_code == 400 and reply.get_json()[0]["description"] == "A part of the multipart form has no name."
+    )

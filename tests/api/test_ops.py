@@ -108,3 +108,10 @@ def test_metrics_can_be_closed_to_the_public(app, client, monkeypatch):
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
     monkeypatch.setitem(app.config, "METRICS_ALLOW", "off")
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/media/nothing.png", "/nowhere", "/healthz/extra"])
+def test_every_path_answers_errors_in_the_standards_format(client, path):
+    reply = client.get(path)
+    assert reply.status_code == 404 and reply.content_type == "text/xml; charset=utf-8"
+    assert b"<errors><error><code>404</code>" in reply.data
