@@ -85,7 +85,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Open311Error)
     def _domain_error(error: Open311Error) -> Response:
-        return error_response(error.status, error.descriptions)
+        return error_response(error.status, error.descriptions, getattr(error, "headers", None))
 
     @app.errorhandler(SQLAlchemyError)
     def _database_error(error: SQLAlchemyError) -> Response:

@@ -17,15 +17,16 @@ from cachetools import TTLCache
 from flask import Flask, Response, current_app, g, request
 
 from ..db import get_session
-from ..errors import Forbidden
+from ..errors import Forbidden, TooManyRequests
 from ..logic.api_keys import KeyIdentity, key_identity
 from ..logic.rate_limits import Decision, Limiter, Policy, PostgresStore, RedisStore
 from .bounds import BODY_METHODS, presented_key
-from .errors import error_response
 
 #: Never counted: the operators' endpoints.
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+#: POST requests: it counts its write itself (see count_request).
+SUBMISSION_ENDPOINT = "georeport.Requests"
 _UNKNOWN = KeyIdentity(0, None)  # cached "no such live key"
 
 
@@ -76,7 +77,7 @@ def request_key() -> tuple[str | None, bool]:
     return None, False
 
 
-def count_request() -> Response | None:
+def count_request() -> None:
     """Count the request against its quotas; the 429 answer when one is spent."""
     if request.path in EXEMPT_PATHS:
         return None
@@ -93,14 +94,27 @@ def count_request() -> Response | None:
             decisions.append(limiter.hit(str(identity.id), Policy("key", quota)))
         writes = config["RATE_LIMIT_WRITES"]
         if request.method in BODY_METHODS and writes and identity.rate_limit is None:
-            decisions.append(limiter.hit(str(identity.id), Policy("writes", writes)))
+            policy = Policy("writes", writes)
+            if limiter.counts_in_database and request.endpoint == SUBMISSION_ENDPOINT:
+                # A submission counts itself, in its own transaction, with its fingerprint (api/folding.py):
+                # one round trip less. What this worker already knows is enforced there too, after an
+                # identical earlier submission had the chance to be answered.
+                g.open311_writes = (str(identity.id), policy)
+                g.open311_writes_known = limiter.known(str(identity.id), policy)
+                decisions.append(g.open311_writes_known)
+            else:
+                decisions.append(limiter.hit(str(identity.id), policy))
     elif config["RATE_LIMIT_ADDRESS"]:
         decisions.append(limiter.hit(client_bucket(), Policy("address", config["RATE_LIMIT_ADDRESS"])))
     g.open311_rate_limits = decisions
-    spent = [decision for decision in decisions if not decision.allowed]
-    if not spent:
-        return None
-    wait = max(decision.reset for decision in spent)
+    spent = [d for d in decisions if not d.allowed and d is not g.get("open311_writes_known")]
+    if spent:
+        raise refusal(spent)
+    return None
+
+
+def refusal(spent: list[Decision]) -> TooManyRequests:
+    """The 429 of the spent quotas (counted in /metrics)."""
     descriptions = [
         f"Too many requests ({'for this api_key' if d.policy.name != 'address' else 'from this address'}, "
         f"{d.policy.name} quota: {d.policy.quota} per {d.policy.window} s); try again in {d.reset} s."
@@ -110,7 +124,21 @@ def count_request() -> Response | None:
     if refusals is not None:
         for decision in spent:
             refusals(decision.policy.name)
-    return error_response(429, descriptions, {"Retry-After": str(wait)})
+    return TooManyRequests(*descriptions, headers={"Retry-After": str(max(d.reset for d in spent))})
+
+
+def refuse_known_spent_writes() -> None:
+    """A submission whose write quota this worker knows spent: 429 before any work."""
+    known = g.get("open311_writes_known")
+    if known is not None and not known.allowed:
+        raise refusal([known])
+
+
+def counted_by_the_request(decision: Decision) -> None:
+    """A hit the request counted itself: its decision replaces what was known before."""
+    g.open311_rate_limits = [decision if d.policy.name == decision.policy.name else d for d in g.open311_rate_limits]
+    if not decision.allowed:
+        raise refusal([decision])
 
 
 def rate_limit_headers(response: Response) -> Response:

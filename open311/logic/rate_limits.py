@@ -164,6 +164,35 @@ class Limiter:
                 bucket = self._buckets.setdefault(name, _Bucket())
         return bucket
 
+    @property
+    def counts_in_database(self) -> bool:
+        """Whether the counters live in the application's PostgreSQL, where a transaction may count its own hit."""
+        return isinstance(self.store, PostgresStore)
+
+    def window(self, policy: Policy) -> tuple[int, int]:
+        """The current window's start (seconds since the epoch) and the seconds until it ends."""
+        now = self.clock()
+        start = int(now // policy.window) * policy.window
+        return start, max(1, math.ceil(start + policy.window - now))
+
+    def known(self, name: str, policy: Policy) -> Decision:
+        """What this worker knows of one more hit of bucket ``name``, without counting it (no round trip)."""
+        start, reset = self.window(policy)
+        bucket = self._buckets.get(f"{policy.name}:{name}")
+        count = bucket.shared + bucket.pending + 1 if bucket and bucket.window_start == start else 1
+        return Decision(policy, count <= policy.quota, max(0, policy.quota - count), reset)
+
+    def counted(self, name: str, policy: Policy, shared: int) -> Decision:
+        """A hit of bucket ``name`` counted by the request's own transaction; ``shared``: the store's total then."""
+        start, reset = self.window(policy)
+        key = f"{policy.name}:{name}"
+        bucket = self._buckets.get(key) or self._bucket(key)
+        with bucket.lock:
+            if bucket.window_start != start:
+                bucket.window_start, bucket.shared, bucket.pending = start, 0, 0
+            bucket.shared = max(bucket.shared, shared)
+        return Decision(policy, shared <= policy.quota, max(0, policy.quota - shared), reset)
+
     def hit(self, name: str, policy: Policy) -> Decision:
         """Count one hit of bucket ``name`` under ``policy``; refused when the window's quota is spent."""
         now = self.clock()

@@ -21,6 +21,22 @@ CLAIM = CompiledStatement(
     "ON CONFLICT (fingerprint) DO UPDATE SET created = now(), response = excluded.response "
     "WHERE submission_fingerprint.created < now() - make_interval(secs => %(window)s) RETURNING 1"
 )
+#: The same, with the submission counted against its key's write quota, in one round trip.
+COUNT_AND_CLAIM = CompiledStatement(
+    "WITH counted AS ("
+    " INSERT INTO rate_limit_counter AS c (bucket, window_start, hits) VALUES (%(bucket)s, %(start)s, 1)"
+    " ON CONFLICT (bucket) DO UPDATE SET"
+    " hits = CASE WHEN c.window_start = excluded.window_start THEN c.hits + 1"
+    " WHEN c.window_start < excluded.window_start THEN 1 ELSE c.hits END,"
+    " window_start = greatest(c.window_start, excluded.window_start)"
+    " RETURNING CASE WHEN window_start = %(start)s THEN hits ELSE 0 END AS hits"
+    "), claimed AS ("
+    " INSERT INTO submission_fingerprint (fingerprint, response)"
+    " SELECT %(fingerprint)s, %(response)s::json WHERE %(fingerprint)s::bytea IS NOT NULL"
+    " ON CONFLICT (fingerprint) DO UPDATE SET created = now(), response = excluded.response"
+    " WHERE submission_fingerprint.created < now() - make_interval(secs => %(window)s) RETURNING 1"
+    ") SELECT (SELECT hits FROM counted) AS hits, EXISTS (SELECT FROM claimed) AS claimed"
+)
 EARLIER_ANSWER = CompiledStatement(
     "SELECT response FROM submission_fingerprint "
     "WHERE fingerprint = %(fingerprint)s AND created >= now() - make_interval(secs => %(window)s)"
@@ -36,6 +52,19 @@ def claim_answer(session: Session, fingerprint: bytes, answer: list, window_seco
     :func:`earlier_answer`)."""
     params = {"fingerprint": fingerprint, "response": orjson.dumps(answer).decode(), "window": window_seconds}
     return bool(CLAIM.fetch(session, params))
+
+
+def count_and_claim(
+    session: Session, bucket: str, window_start: int, fingerprint: bytes | None, answer: list, window_seconds: int
+) -> tuple[int, bool]:
+    """:func:`claim_answer` (when ``fingerprint`` is given) and one more write of ``bucket`` in its
+    rate-limit window, in the submission's transaction and one round trip: the bucket's writes in
+    the window, and whether the fingerprint was claimed."""
+    row = COUNT_AND_CLAIM.fetch(session, {
+        "bucket": bucket, "start": window_start, "fingerprint": fingerprint,
+        "response": orjson.dumps(answer).decode(), "window": window_seconds or 0,
+    })[0]  # fmt: skip
+    return row.hits, row.claimed
 
 
 def earlier_answer(session: Session, fingerprint: bytes, window_seconds: int) -> list | None:

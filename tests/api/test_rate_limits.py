@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 
 import pytest
 from lxml import etree
@@ -168,3 +169,25 @@ def test_identical_submissions_get_the_first_answer_and_store_nothing(app, clien
     other = client.post("/open311/v2/requests.xml", data={**form, "description": "Un autre"})
     assert other.status_code == 200 and other.data != answers[0].data
     assert session.scalar(select(func.count(ServiceRequest.id))) == stored + 2
+
+
+def test_a_submission_counts_its_write_in_its_own_transaction(app, client, api_key, engine, session, monkeypatch):
+    """With the counters in PostgreSQL, POST requests counts its write with its fingerprint (one round
+    trip); a submission over the write quota is rolled back and answered 429."""
+    from sqlalchemy import func, select
+
+    from open311.models import ServiceRequest
+
+    now = time.time()
+    monkeypatch.setitem(app.extensions, "open311.limiter", Limiter(PostgresStore.for_engine(engine), clock=lambda: now))
+    monkeypatch.setitem(app.config, "RATE_LIMIT_WRITES", 2)
+    monkeypatch.setitem(app.config, "SUBMISSION_FOLD_SECONDS", 120)
+    before = session.scalar(select(func.count(ServiceRequest.id)))
+    form = {"api_key": api_key, "jurisdiction_id": "paris.fr", **POTHOLE}
+    replies = [client.post("/open311/v2/requests.json", data={**form, "description": f"n° {n}"}) for n in range(3)]
+    assert [reply.status_code for reply in replies] == [200, 200, 429]
+    assert replies[1].headers["RateLimit"].endswith('"writes";r=0;t=' + replies[1].headers["RateLimit"].split("t=")[-1])
+    assert int(replies[2].headers["Retry-After"]) >= 1
+    assert session.scalar(select(func.count(ServiceRequest.id))) == before + 2
+    again = client.post("/open311/v2/requests.json", data={**form, "description": "n° 0"})
+    assert again.get_json() == replies[0].get_json()  # an identical one is folded, not counted
