@@ -15,11 +15,14 @@ import pwd
 import shutil
 import signal
 import subprocess
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..formats import render
+from .logs import scrub
 
 #: Refusals nginx makes itself, the status it answers and the description of each.
 ERRORS = {
@@ -35,6 +38,13 @@ ERRORS = {
 
 #: Seconds a client is told to wait (Retry-After) when the application is unavailable.
 RETRY_AFTER = 5
+
+
+def _relay_scrubbed(stream) -> None:
+    """Copy nginx's error log to our stderr, keys redacted."""
+    for line in iter(stream.readline, b""):
+        sys.stderr.write(scrub(line.decode("utf-8", "replace")))
+        sys.stderr.flush()
 
 
 class FrontError(RuntimeError):
@@ -188,8 +198,13 @@ http {{
                 raise FrontError(f"nginx refuses {self.config_path}:\n{checked.stderr.strip()}")
 
     def start(self, nginx: str) -> subprocess.Popen:
-        """Start nginx in the foreground of a child process; raise when it does not come up."""
-        process = subprocess.Popen([nginx, "-e", "stderr", "-c", str(self.config_path)])
+        """Start nginx in the foreground of a child process; raise when it does not come up.
+
+        Its error log (which quotes request lines, query strings included) reaches stderr with keys
+        redacted.
+        """
+        process = subprocess.Popen([nginx, "-e", "stderr", "-c", str(self.config_path)], stderr=subprocess.PIPE)
+        threading.Thread(target=_relay_scrubbed, args=(process.stderr,), daemon=True).start()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if process.poll() is not None:

@@ -129,6 +129,11 @@ def test_keys_never_reach_the_access_log(request, layout):
     server.get(f"/open311/v2/services.json?jurisdiction_id=paris.fr&api_key={SECRET}&page=1")
     server.get("/open311/v2/services.json", headers={"X-API-Key": SECRET, "Authorization": f"Bearer {SECRET}"})
     server.get("/open311/v2/requests.json", method="POST", headers={"X-API-Key": SECRET}, body=b"")
+    too_large = load_settings()["MEDIA_MAX_BYTES"] + load_settings()["MAX_FORM_BYTES"] + 1
+    server.raw(  # nginx writes this one to its error log, request line and all
+        f"POST /open311/v2/requests.json?api_key={SECRET} HTTP/1.1\r\nHost: x\r\n"
+        f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {too_large}\r\n\r\n".encode()
+    )
     time.sleep(1.5)  # nginx flushes its access log every second
     log = Path(server.log).read_text()
     assert "api_key=REDACTED&page=1" in log
