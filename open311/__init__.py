@@ -15,6 +15,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .db import init_app as init_db
     from .docs import init_docs
     from .provision import database_url
+    from .server.logs import install as scrub_logs
 
     app = Flask(__name__)
     settings = load_settings()
@@ -28,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     init_docs(app)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
+    scrub_logs(logging.getLogger().handlers)
     init_db(app, app.config["DATABASE_URL"] or database_url(app.config), app.config.get("READ_DATABASE_URL"))
     init_api(app)
     return app

@@ -231,7 +231,12 @@ def _jurisdiction(session, jurisdiction_id: str | None):
 @click.option(
     "--department", "departments", multiple=True, help="staff: limit the key to this department (repeatable)."
 )
-def keys_create(name: str, jurisdiction_id: str | None, role: str, departments: tuple[str, ...]) -> None:
+@click.option(
+    "--rate",
+    metavar="N[/second|/minute|/hour]",
+    help="This key's own rate limit, in requests (default per minute), instead of OPEN311_RATE_LIMIT_KEY.",
+)
+def keys_create(name: str, jurisdiction_id: str | None, role: str, departments: tuple[str, ...], rate) -> None:
     """Create a key and print it once (only its hash is kept)."""
     from .errors import Open311Error
     from .logic.api_keys import create_key
@@ -239,13 +244,31 @@ def keys_create(name: str, jurisdiction_id: str | None, role: str, departments: 
     with _session() as session:
         jurisdiction = _jurisdiction(session, jurisdiction_id) if jurisdiction_id else None
         try:
-            row, key = create_key(session, name, jurisdiction, role=role, department_codes=list(departments))
+            row, key = create_key(
+                session, name, jurisdiction, role=role, department_codes=list(departments),
+                rate_limit=per_minute(rate) if rate else None,
+            )  # fmt: skip
         except Open311Error as exc:
             raise click.ClickException(exc.description) from exc
         session.commit()
         scope = ", ".join(departments) or jurisdiction_id or "every jurisdiction"
+        if row.rate_limit:
+            scope += f", {row.rate_limit} requests a minute"
         click.echo(f"{role} API key {row.id} for {name} ({scope}); keep it, it is not shown again:", err=True)
         click.echo(key)
+
+
+def per_minute(rate: str) -> int:
+    """``600``, ``600/minute``, ``10/second`` or ``3000/hour`` as requests per minute (at least 1)."""
+    count, _, unit = rate.partition("/")
+    seconds = {"": 60, "s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+    try:
+        number, span = int(count), seconds[unit.strip().lower()]
+    except (ValueError, KeyError) as exc:
+        raise click.BadParameter(f"{rate!r}: expected N, N/second, N/minute or N/hour", param_hint="--rate") from exc
+    if number <= 0:
+        raise click.BadParameter(f"{rate!r}: must be a positive number of requests", param_hint="--rate")
+    return max(1, round(number * 60 / span))
 
 
 @keys.command("list")
@@ -260,8 +283,10 @@ def keys_list() -> None:
             if row.departments:
                 scope += ":" + ",".join(d.code for d in row.departments)
             state = f"revoked {row.revoked:%Y-%m-%d}" if row.revoked else "active"
+            rate = f"{row.rate_limit}/min" if row.rate_limit else "default rate"
             click.echo(
-                f"{row.id}\t{row.prefix}…\t{row.name}\t{row.role}\t{scope}\tcreated {row.created:%Y-%m-%d}\t{state}"
+                f"{row.id}\t{row.prefix}…\t{row.name}\t{row.role}\t{scope}\t{rate}\t"
+                f"created {row.created:%Y-%m-%d}\t{state}"
             )
 
 
@@ -375,21 +400,36 @@ def deliveries_replay(event_ids: tuple[int, ...], all_dead: bool) -> None:
 @click.option("--port", type=int, help="Listen port (default OPEN311_PORT, 5000).")
 @click.option("--workers", type=int, help="Worker processes (default OPEN311_WORKERS).")
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
-    """Serve the API with gunicorn."""
+    """Serve the API with gunicorn, behind an nginx front unless OPEN311_FRONT=none."""
+    from .server.nginx import FrontError
+
     settings = _settings()
     _url(settings)  # fail here, not in every worker, when there is no database
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
     if not gunicorn:
         raise click.ClickException("gunicorn is not installed in this environment.")
-    var_dir = Path(settings["VAR_DIR"])
-    var_dir.mkdir(parents=True, exist_ok=True)
-    bind = f"{host or settings['HOST']}:{port or settings['PORT']}"
-    ensure_port_free(host or settings["HOST"], int(port or settings["PORT"]))
-    click.echo(f"Serving the Open311 API on http://{bind}/open311/v2/ (docs at http://{bind}/docs)")
-    arguments = gunicorn_arguments(
-        "open311:create_app()", bind, workers or settings["WORKERS"], settings["THREADS"], var_dir / "gunicorn.pid"
-    )
-    os.execv(gunicorn, ["gunicorn", *arguments, "--access-logfile", "-"])  # noqa: S606 (become gunicorn)
+    host, port = host or settings["HOST"], int(port or settings["PORT"])
+    ensure_port_free(host, port)
+    layout = server_layout(settings, "open311:create_app()", host, port, workers or settings["WORKERS"])
+    try:
+        arguments, env = layout.command()
+    except FrontError as exc:
+        raise click.ClickException(str(exc)) from exc
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    front = "behind nginx" if layout.front == "nginx" else "without a front"
+    click.echo(f"Serving the Open311 API on http://{bind}/open311/v2/ ({front}; docs at http://{bind}/docs)")
+    os.execve(gunicorn, ["gunicorn", *arguments], {**os.environ, **env})  # noqa: S606 (become gunicorn)
+
+
+def server_layout(settings: dict, app: str, host: str, port: int, workers: int):
+    """The production layout (gunicorn and its front) for these settings; the benchmarks use it too."""
+    from .server import ServerLayout
+
+    return ServerLayout(
+        app=app, host=host, port=port, workers=workers, threads=settings["THREADS"],
+        run_dir=Path(settings["VAR_DIR"]) / "run", front=settings["FRONT"],
+        max_body_bytes=settings["MEDIA_MAX_BYTES"] + settings["MAX_FORM_BYTES"],
+    )  # fmt: skip
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -408,30 +448,13 @@ def ensure_port_free(host: str, port: int) -> None:
             ) from exc
 
 
-def gunicorn_arguments(app: str, bind: str, workers: int, threads: int, pidfile: Path) -> list[str]:
-    """The production gunicorn settings (also used by the benchmark, so it measures what users run)."""
-    return [
-        "--bind", bind,
-        "--workers", str(workers),
-        "--worker-class", "gthread",
-        "--threads", str(threads),
-        "--keep-alive", "5",
-        "--backlog", "2048",
-        # Each worker listens on its own socket: the kernel spreads connections over the workers
-        # (with one shared socket, one worker took every keep-alive connection of a client pool).
-        "--reuse-port",
-        "--pid", str(pidfile),
-        app,
-    ]  # fmt: skip
-
-
 @main.command("stop")
 def stop() -> None:
     """Stop the server started by ``open311 serve`` and the private cluster."""
     import signal
 
     settings = _settings()
-    pidfile = Path(settings["VAR_DIR"]) / "gunicorn.pid"
+    pidfile = Path(settings["VAR_DIR"]) / "run" / "gunicorn.pid"
     if pidfile.exists():
         try:
             os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
@@ -439,6 +462,10 @@ def stop() -> None:
         except (ProcessLookupError, ValueError):
             pass
         pidfile.unlink(missing_ok=True)
+    from .server.nginx import NginxFront
+
+    if NginxFront(Path(settings["VAR_DIR"]) / "run" / "nginx", "", 0, Path(), 0).stop_stale():
+        click.echo("Stopped the nginx front.")
     replica = Cluster(Path(settings["VAR_DIR"]) / "replica", settings["DB_PORT"] + 1)
     if replica.running():
         replica.stop()

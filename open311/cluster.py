@@ -196,10 +196,10 @@ class Cluster:
             [str(bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data_dir), "-l", str(self.log_file)]
         )
 
-    def stop(self) -> None:
-        """Stop the server (fast shutdown) if it runs."""
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server if it runs (``fast``; ``immediate`` is a crash: recovery at the next start)."""
         if self.running():
-            self._run([str(find_bindir() / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(self.data_dir)])
+            self._run([str(find_bindir() / "pg_ctl"), "stop", "-w", "-m", mode, "-D", str(self.data_dir)])
 
     def replicate_from(self, primary: Cluster) -> None:
         """Make this cluster a streaming replica of ``primary`` (pg_basebackup -R), not started yet."""

@@ -33,6 +33,13 @@ def _boolean(value: str) -> bool:
     raise ValueError("must be true or false")
 
 
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be 0 or a positive integer")
+    return number
+
+
 def _text(value: str) -> str:
     return value
 
@@ -101,6 +108,62 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("LOG_LEVEL", _text, "INFO", "Python logging level."),
     Setting("SQL_ECHO", _boolean, False, "Log every SQL statement."),
+    Setting(
+        "FRONT",
+        _text,
+        "nginx",
+        "What `open311 serve` puts in front of gunicorn: nginx (holds slow clients, bounds requests) or none.",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        _non_negative_int,
+        0,
+        "How many proxies in front of the server set X-Forwarded-For/-Proto (`open311 serve` adds its nginx).",
+    ),
+    Setting("MAX_FORM_BYTES", _positive_int, 256 * 1024, "Largest request body without a photo, in bytes."),
+    Setting("MAX_FORM_FIELDS", _positive_int, 500, "Most fields (or multipart parts) a form may have."),
+    Setting(
+        "RATE_LIMIT_KEY",
+        _non_negative_int,
+        6000,
+        "Extension: requests per minute of one api_key (keys create --rate overrides it; 0: no limit).",
+    ),
+    Setting(
+        "RATE_LIMIT_WRITES",
+        _non_negative_int,
+        120,
+        "Extension: POSTs per minute of one api_key without a --rate of its own (0: no limit).",
+    ),
+    Setting(
+        "RATE_LIMIT_ADDRESS",
+        _non_negative_int,
+        1200,
+        "Extension: requests per minute from one client address without a live key (0: no limit).",
+    ),
+    Setting(
+        "RATE_LIMIT_REDIS_URL",
+        _text,
+        None,
+        "Extension: redis:// or valkey URL of the shared rate-limit counters (unset: PostgreSQL holds them).",
+    ),
+    Setting(
+        "SUBMISSION_FOLD_SECONDS",
+        _non_negative_int,
+        120,
+        "Extension: an identical POST requests from the same key within this time gets the first one's answer.",
+    ),
+    Setting(
+        "OUTBOX_STUCK_SECONDS",
+        _positive_int,
+        600,
+        "Extension: /readyz fails while a webhook event has been due for longer than this (nobody delivers).",
+    ),
+    Setting(
+        "METRICS_ALLOW",
+        _text,
+        None,
+        "Extension: networks allowed to read /metrics (e.g. 127.0.0.1/32,10.0.0.0/8); unset: public; off: no /metrics.",
+    ),
 )
 
 
@@ -121,6 +184,8 @@ def load_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
             raise ConfigError(f"{setting.env}={raw!r}: {exc}") from exc
     if values["ENDPOINT_TYPE"] not in {"production", "test"}:
         raise ConfigError("OPEN311_ENDPOINT_TYPE must be production or test")
+    if values["FRONT"] not in {"nginx", "none"}:
+        raise ConfigError("OPEN311_FRONT must be nginx or none")
     values["VAR_DIR"] = str(Path(values["VAR_DIR"]).resolve())
     values["MEDIA_DIR"] = str(Path(values["MEDIA_DIR"] or Path(values["VAR_DIR"]) / "media").resolve())
     return values

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import select
 from dataclasses import dataclass, field
 
+import psycopg
 from flask import Flask, current_app, g, has_request_context, request
 from psycopg.rows import namedtuple_row
-from sqlalchemy import Engine, Executable, create_engine
+from sqlalchemy import Engine, Executable, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+#: Seconds to wait for a connection to the database before answering 503.
+CONNECT_TIMEOUT = 5
 
 
 @dataclass
@@ -38,11 +47,50 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # radii: a generic plan made them take seconds at 10 million requests (bench/RESULTS.md). So nothing
     # is prepared implicitly (every statement is planned for its values); keyed lookups, whose plan never
     # depends on the key, are prepared explicitly (:class:`CompiledStatement`).
-    options = {"prepare_threshold": NEVER_IMPLICITLY}
-    # No pool_pre_ping: it costs a round trip per request (a third of GET requests/{id}). After a
-    # database restart the first statement on a dead connection fails, SQLAlchemy then discards the
-    # whole pool, and the requests after it get fresh connections.
-    return create_engine(url, echo=echo, connect_args=options)
+    options = {"prepare_threshold": NEVER_IMPLICITLY, "connect_timeout": CONNECT_TIMEOUT}
+    # No pool_pre_ping: it costs a round trip per request (a third of GET requests/{id}). A connection
+    # the server closed (a restart) is found at checkout without a round trip instead (below).
+    # Statement parameters stay out of error messages and logs (they hold reporters' contact details).
+    engine = create_engine(url, echo=echo, connect_args=options, hide_parameters=not echo)
+    event.listen(engine, "checkout", _drop_closed_connection)
+    return engine
+
+
+def _drop_closed_connection(dbapi_connection, _record, _proxy) -> None:
+    """At checkout, a pooled connection the server has closed is replaced, without a round trip.
+
+    An idle connection has nothing to read unless the server sent something: when PostgreSQL stops
+    or restarts it sends its "terminating connection" error and closes the socket, which makes the
+    socket readable. Polling it costs a system call; SQLAlchemy then takes a fresh connection.
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise sa_exc.DisconnectionError("the connection is closed")
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg.Error) as exc:
+        raise sa_exc.DisconnectionError("the connection's socket is gone") from exc
+    if readable:
+        raise sa_exc.DisconnectionError("the server closed the connection (restarted or stopped)")
+
+
+#: SQLSTATE classes of failures that end when the database is back: connection exceptions (08),
+#: insufficient resources (53, e.g. too many connections), operator intervention (57: shutdown,
+#: starting up, statement timeout) and system errors (58).
+UNAVAILABLE_CLASSES = ("08", "53", "57", "58")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot answer now (503, try again) rather than a bug."""
+    if isinstance(error, sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        return True  # no connection free in the pool in time / none could be made
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig
+    if not isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
+        return False
+    sqlstate = getattr(error, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(UNAVAILABLE_CLASSES)
 
 
 def init_app(app: Flask, url: str, read_url: str | None = None) -> None:
@@ -55,6 +103,18 @@ def init_app(app: Flask, url: str, read_url: str | None = None) -> None:
         engine, sessionmaker(engine, expire_on_commit=False), sessionmaker(reader, expire_on_commit=False)
     )
     app.teardown_appcontext(_close_session)
+    for pool in {id(e.pool): e.pool for e in (engine, reader)}.values():  # one pool unless there is a replica
+        _count_connections(pool)
+
+
+def _count_connections(pool) -> None:
+    """Extension: the pool's connections in use and open, for /metrics."""
+    from .metrics import POOL_CHECKED_OUT, POOL_OPEN
+
+    event.listen(pool, "checkout", lambda *_: POOL_CHECKED_OUT.inc())
+    event.listen(pool, "checkin", lambda *_: POOL_CHECKED_OUT.dec())
+    event.listen(pool, "connect", lambda *_: POOL_OPEN.inc())
+    event.listen(pool, "close", lambda *_: POOL_OPEN.dec())
 
 
 @dataclass(frozen=True)
@@ -77,10 +137,21 @@ class CompiledStatement:
 
     def fetch(self, session: Session, params: dict) -> list:
         """The rows (named tuples) for ``params``, in the session's transaction (none for a plain write)."""
-        connection = session.connection().connection.driver_connection
-        with connection.cursor(row_factory=namedtuple_row) as cursor:
-            cursor.execute(self.sql, {**self.defaults, **params}, prepare=self.prepare)
-            return cursor.fetchall() if cursor.description is not None else []
+        wrapper = session.connection()
+        connection = wrapper.connection.driver_connection
+        try:
+            with connection.cursor(row_factory=namedtuple_row) as cursor:
+                cursor.execute(self.sql, {**self.defaults, **params}, prepare=self.prepare)
+                return cursor.fetchall() if cursor.description is not None else []
+        except psycopg.Error as exc:
+            # Straight to psycopg, so SQLAlchemy did not see it: say what it means as SQLAlchemy would.
+            lost = connection.closed or connection.broken
+            if lost:
+                wrapper.invalidate(exc)
+            raise sa_exc.DBAPIError.instance(
+                self.sql, None, exc, psycopg.Error, hide_parameters=True, connection_invalidated=lost,
+                dialect=psycopg_dialect(),
+            ) from exc  # fmt: skip
 
 
 def get_session() -> Session:
@@ -96,7 +167,24 @@ def get_session() -> Session:
     return g.db_session
 
 
-def _close_session(_exc: BaseException | None) -> None:
+def discard_session() -> None:
+    """Close the request's session (its connection is given back, or dropped if it failed); never raises.
+
+    The teardown runs after the response is made: an error there (a connection lost during the
+    request) would replace the response by the server's own error page, so it is logged instead.
+    """
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except Exception as exc:  # the response is made: nothing may replace it now
+        log.warning("Closing the session failed (%s); its connection is dropped", exc)
+        try:
+            session.invalidate()
+        except Exception:
+            log.warning("Dropping the connection failed too", exc_info=True)
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    discard_session()

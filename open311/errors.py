@@ -36,5 +36,21 @@ class NotFound(Open311Error):
     status = 404
 
 
+class TooManyRequests(Open311Error):
+    """429: a rate limit is spent; ``headers`` (Retry-After) say when to come back."""
+
+    status = 429
+
+    def __init__(self, description: str, *more: str, headers: dict[str, str] | None = None):
+        super().__init__(description, *more)
+        self.headers = headers or {}
+
+
+class ServiceUnavailable(Open311Error):
+    """503: the request cannot be served now; sending it again later will work."""
+
+    status = 503
+
+
 class CityFileError(Exception):
     """A city file cannot be loaded; the message names the file, the place and the problem."""

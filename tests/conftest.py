@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from open311 import create_app
 from open311.config import load_settings
 from open311.db import make_engine
 from open311.logic.city_loader import load_city
+from open311.logic.rate_limits import Limiter
 from open311.provision import database_url, ensure_database, reset_schema, upgrade
 
 CITIES = Path(__file__).resolve().parent.parent / "open311" / "cities"
@@ -73,7 +76,26 @@ def base_app(database_url_for_tests):
     """The application, configured for the test database."""
     settings = {"DATABASE_URL": database_url_for_tests, "TESTING": True, "PROPAGATE_EXCEPTIONS": False}
     # Tests change the catalogue inside their transactions: no cache, except where a test turns it on.
-    return create_app({**settings, "CATALOG_CACHE_SECONDS": 0})
+    # Tests post the same report several times on purpose: no folding, except where a test turns it on.
+    # Stored photo URLs and discovery come from BASE_URL (never from the request's Host).
+    app = create_app(
+        {**settings, "CATALOG_CACHE_SECONDS": 0, "SUBMISSION_FOLD_SECONDS": 0, "BASE_URL": "http://localhost"}
+    )
+    yield app
+    app.extensions["open311.db"].engine.dispose()
+
+
+class IsolatedStore:
+    """The rate-limit store of one test: its buckets are named apart from every other test's."""
+
+    def __init__(self, store):
+        self.store, self.prefix = store, secrets.token_hex(4)
+
+    def add(self, bucket: str, window_start: int, window: int, hits: int) -> int:
+        return self.store.add(f"{self.prefix}:{bucket}", window_start, window, hits)
+
+    def sweep(self, before: int) -> None:
+        self.store.sweep(before)
 
 
 @pytest.fixture()
@@ -83,8 +105,14 @@ def app(base_app, connection):
     original = database.sessionmaker, database.read_sessionmaker
     bound = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
     database.sessionmaker = database.read_sessionmaker = bound
+    # Rate-limit counters start afresh in each test (they are written for real, as in production).
+    limiter, store = base_app.extensions["open311.limiter"], base_app.extensions["open311.limiter"].store
+    # One window for the whole test (a minute's end in the middle would reset the counts).
+    now = time.time()
+    base_app.extensions["open311.limiter"] = Limiter(IsolatedStore(store), clock=lambda: now)
     yield base_app
     database.sessionmaker, database.read_sessionmaker = original
+    base_app.extensions["open311.limiter"] = limiter
 
 
 @pytest.fixture()

@@ -14,6 +14,7 @@ from ..logic.languages import available_languages, choose_language
 from .args import CatalogueArgs, JurisdictionArgs
 from .blueprint import FORMAT_PARAMETER, SANDBOX_NAME, SANDBOX_PREFIX, also_xml, geo_report
 from .cache import catalog_cache, frozen
+from .public_url import public_url
 from .schemas import DiscoverySchema, ServiceDefinitionSchema, ServiceSchema
 
 
@@ -30,12 +31,9 @@ def current_jurisdiction(args: dict):
 
 
 def endpoint_urls() -> tuple[str, str]:
-    """The public URLs of the production endpoint (``OPEN311_BASE_URL``, else this server's) and of the test
-    endpoint beside it (Extension: ``.../test/v2`` for ``.../v2``)."""
-    root = request.url_root.rstrip("/")
-    production = (current_app.config.get("BASE_URL") or root + geo_report.url_prefix).rstrip("/")
-    test = production.removesuffix("/v2") + "/test/v2" if production.endswith("/v2") else root + SANDBOX_PREFIX
-    return production, test
+    """The public URLs of the production endpoint (from ``OPEN311_BASE_URL``, else the address the server
+    listens on) and of the test endpoint beside it (Extension: ``/open311/test/v2``)."""
+    return public_url(geo_report.url_prefix), public_url(SANDBOX_PREFIX)  # never from the request's Host
 
 
 def cached_document(fmt: str, root: str, key: tuple, make, headers: dict | None = None) -> Response:

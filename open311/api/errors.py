@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from flask import Flask, Response, request
-from sqlalchemy.exc import DataError, IntegrityError
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..db import database_unavailable, discard_session
 from ..errors import Open311Error
 from ..formats import FORMATS, format_from_path
 from .rendering import respond
@@ -16,6 +17,11 @@ from .rendering import respond
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/open311/"
+
+#: Seconds a client is told to wait (Retry-After) while the database is unavailable.
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE = "The database is not available at the moment; try again in a few seconds."
+CRASHED = "The server failed to process the request; the error has been logged."
 
 
 def request_format() -> str:
@@ -68,7 +74,7 @@ def http_error_response(error: HTTPException) -> Response:
     elif "messages" in data:
         descriptions = _validation_messages(data["messages"]) or ["The request is invalid."]
     elif status >= 500:
-        descriptions = ["The server failed to process the request; the error has been logged."]
+        descriptions = [CRASHED]
     else:
         descriptions = [error.description or error.name]
     return error_response(status, descriptions, headers)
@@ -79,7 +85,28 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Open311Error)
     def _domain_error(error: Open311Error) -> Response:
-        return error_response(error.status, error.descriptions)
+        return error_response(error.status, error.descriptions, getattr(error, "headers", None))
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database_error(error: SQLAlchemyError) -> Response:
+        if not database_unavailable(error):
+            return _crash(error)
+        if request.method in ("GET", "HEAD") and not g.get("open311_retried"):
+            # A read whose connection was lost (the database restarted) is tried once more on a
+            # fresh connection; nothing was written, so it is safe.
+            g.open311_retried = True
+            discard_session()
+            log.warning("Database connection lost on %s %s (%s); trying once more", request.method, request.path, error)
+            try:
+                return current_app.make_response(current_app.dispatch_request())
+            except SQLAlchemyError as again:
+                if not database_unavailable(again):
+                    return _crash(again)
+                error = again
+            except Exception as other:  # rendered as the first attempt's would have been
+                return current_app.handle_user_exception(other)
+        log.warning("Database unavailable on %s %s: %s", request.method, request.path, error)
+        return error_response(503, [UNAVAILABLE], {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.errorhandler(IntegrityError)
     def _conflict(error: IntegrityError) -> Response:

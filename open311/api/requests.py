@@ -18,7 +18,9 @@ from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs, form_and
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .cache import catalog_cache, frozen
 from .catalog import current_jurisdiction
+from .folding import fold, known_answer
 from .keys import KEYED, authenticated
+from .public_url import public_url
 from .rendering import respond
 from .schemas import PostedRequestSchema, ServiceRequestSchema, TokenSchema
 
@@ -58,7 +60,7 @@ def take_upload(args: dict) -> Upload | None:
         return None
     limit = current_app.config["MEDIA_MAX_BYTES"]
     upload = check_upload(media.read(limit + 1), limit)
-    args["media_url"] = url_for("media.media_file", filename=upload.filename, _external=True)
+    args["media_url"] = public_url(url_for("media.media_file", filename=upload.filename))
     return upload
 
 
@@ -135,6 +137,9 @@ class Requests(MethodView):
         session = get_session()
         jurisdiction = current_jurisdiction(args)
         api_key = authenticated(session, args, jurisdiction)
+        fingerprint, earlier = known_answer(api_key.id, jurisdiction.id)
+        if earlier is not None:  # Extension: the same submission again: its first answer, nothing stored
+            return respond(fmt, "service_requests", earlier)
         upload = take_upload(args)
         fields = {name: args.get(name) for name in Submission.__dataclass_fields__ if name != "attributes"}
         submission = Submission(**fields, attributes=posted_attributes())
@@ -145,6 +150,9 @@ class Requests(MethodView):
                 lambda: frozen(find_service(session, jurisdiction, code), SERVICE_DEFINITION),
             ),
         )  # fmt: skip
+        earlier = fold(fingerprint, [record])
+        if earlier is not None:
+            return respond(fmt, "service_requests", earlier)
         store_and_commit(session, upload)
         return respond(fmt, "service_requests", [record])
 

@@ -94,6 +94,18 @@ class ExtendedAttributesSchema(Schema):
     areas = fields.List(fields.Nested(AreaRefSchema))
     channel = fields.String(allow_none=True)
     attributes = fields.Dict()
+    parent_service_request_id = fields.String(
+        allow_none=True, metadata={"description": "The original this request was merged into as a duplicate."}
+    )
+
+
+class NoteSchema(Schema):
+    """Extension: one change of a request as the public sees it (Chicago's ``notes``), never who made it."""
+
+    datetime = fields.String(required=True, metadata={"format": "date-time"})
+    type = fields.String(required=True, metadata={"description": "opened, note, media, reassigned, closed, ..."})
+    detailed_status = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
 
 
 class ServiceRequestSchema(Schema):
@@ -116,7 +128,12 @@ class ServiceRequestSchema(Schema):
     lat = fields.Float(allow_none=True)
     long = fields.Float(allow_none=True)
     media_url = fields.String(allow_none=True)
-    extended_attributes = fields.Nested(ExtendedAttributesSchema)
+    extended_attributes = fields.Nested(
+        ExtendedAttributesSchema, metadata={"description": "Extension: with extensions=true only."}
+    )
+    notes = fields.List(
+        fields.Nested(NoteSchema), metadata={"description": "Extension: the history, with extensions=true only."}
+    )
 
 
 class PostedRequestSchema(Schema):
@@ -133,3 +150,38 @@ class TokenSchema(Schema):
 
     service_request_id = fields.String(allow_none=True)
     token = fields.String(required=True)
+
+
+class StaffUpdateSchema(Schema):
+    """Extension: one change of a request in the staff history (who did what)."""
+
+    update_id = fields.String(required=True)
+    service_request_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["open", "closed"]})
+    old_detailed_status = fields.String(allow_none=True)
+    detailed_status = fields.String(allow_none=True)
+    updated_datetime = fields.String(required=True, metadata={"format": "date-time"})
+    description = fields.String(allow_none=True)
+    media_url = fields.String(allow_none=True)
+    department_code = fields.String(allow_none=True)
+    previous_department_code = fields.String(allow_none=True)
+    changed_by = fields.String(allow_none=True, metadata={"description": "The name of the key that made the change."})
+
+
+class ServiceRequestUpdateSchema(Schema):
+    """Extension (mySociety): one update of GET servicerequestupdates, with FixMyStreet's statuses."""
+
+    update_id = fields.String(required=True)
+    service_request_id = fields.String(required=True)
+    status = fields.String(required=True)
+    updated_datetime = fields.String(required=True, metadata={"format": "date-time"})
+    description = fields.String(required=True)
+    media_url = fields.String(required=True)
+    external_status_code = fields.String(allow_none=True)
+
+
+class PostedUpdateSchema(Schema):
+    """Extension (mySociety): the answer to POST servicerequestupdates: our id of the update."""
+
+    update_id = fields.String(required=True)

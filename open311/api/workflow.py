@@ -15,6 +15,7 @@ from .catalog import current_jurisdiction
 from .keys import KEYED, authenticated
 from .rendering import respond
 from .requests import store_and_commit, take_upload
+from .schemas import PostedUpdateSchema, ServiceRequestUpdateSchema, StaffUpdateSchema
 
 
 class StaffKeyArgs(JurisdictionArgs):
@@ -79,7 +80,7 @@ class RequestHistory(MethodView):
     @geo_report.arguments(StaffKeyArgs(), location="query")
     @geo_report.doc(security=KEYED)
     @also_xml(200)
-    @geo_report.response(200)
+    @geo_report.response(200, StaffUpdateSchema(many=True))
     def get(self, args, service_request_id, fmt):
         """Every change of the request, with the key that made it (staff keys only)."""
         session = get_session()
@@ -91,7 +92,7 @@ class RequestHistory(MethodView):
     @geo_report.arguments(StaffChangeArgs(), location="form", content_type="application/x-www-form-urlencoded")
     @geo_report.doc(security=KEYED)
     @also_xml(200)
-    @geo_report.response(200)
+    @geo_report.response(200, StaffUpdateSchema(many=True))
     def post(self, args, service_request_id, fmt):
         """Change status (with a note), reassign, merge as a duplicate, reopen or attach media (staff keys)."""
         session = get_session()
@@ -114,7 +115,7 @@ class ServiceRequestUpdates(MethodView):
 
     @geo_report.arguments(UpdatesFeedArgs(), location="query")
     @also_xml(200)
-    @geo_report.response(200)
+    @geo_report.response(200, ServiceRequestUpdateSchema(many=True))
     def get(self, args, fmt):
         """Changes made between start_date and end_date (default: the last 90 days), oldest first."""
         from sqlalchemy import func, select
@@ -128,7 +129,7 @@ class ServiceRequestUpdates(MethodView):
     @geo_report.arguments(PostedUpdateArgs(), location="form", content_type="application/x-www-form-urlencoded")
     @geo_report.doc(security=KEYED)
     @also_xml(200)
-    @geo_report.response(200)
+    @geo_report.response(200, PostedUpdateSchema(many=True))
     def post(self, args, fmt):
         """A citizen's (or department's) update: applied once per update_id."""
         session = get_session()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -27,13 +28,17 @@ def create_key(
     *,
     role: str = "client",
     department_codes: list[str] | None = None,
+    rate_limit: int | None = None,
 ) -> tuple[ApiKey, str]:
     """A new key for ``name``, valid for ``jurisdiction`` (or all); returns the row and the key in clear.
 
     Extension: a ``staff`` key may change requests; with ``department_codes`` only those departments'.
+    Extension: ``rate_limit`` requests per minute instead of the server's default.
     """
     if role not in ROLES:
         raise BadRequest(f"role must be one of {', '.join(ROLES)}")
+    if rate_limit is not None and rate_limit <= 0:
+        raise BadRequest("rate_limit must be a positive number of requests per minute")
     departments = []
     if department_codes:
         if role != "staff" or jurisdiction is None:
@@ -49,7 +54,7 @@ def create_key(
     key = KEY_PREFIX + secrets.token_urlsafe(24)
     row = ApiKey(
         name=name, key_hash=_hash(key), prefix=key[:12], jurisdiction_id=jurisdiction.id if jurisdiction else None,
-        role=role, departments=list(departments),
+        role=role, departments=list(departments), rate_limit=rate_limit,
     )  # fmt: skip
     session.add(row)
     session.flush()
@@ -113,3 +118,23 @@ def _on_sandbox(session: Session, row: ApiKey, sandbox: Jurisdiction) -> Sandbox
         else []
     )
     return SandboxKey(row.id, row.name, row.role, sandbox.id, tuple(twins))
+
+
+class KeyIdentity(NamedTuple):
+    """Extension: what rate limiting needs of a live key (plain values, safe to cache)."""
+
+    id: int
+    #: Requests per minute of this key; None: the server's default.
+    rate_limit: int | None
+
+
+#: Built once: run for every request that carries a key, before its body is read.
+LIVE_KEY = select(ApiKey.id, ApiKey.rate_limit).where(
+    ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked.is_(None)
+)
+
+
+def key_identity(session: Session, key: str) -> KeyIdentity | None:
+    """The identity of the live (not revoked) key ``key``, whatever its scope; None when unknown or revoked."""
+    row = session.execute(LIVE_KEY, {"key_hash": _hash(key)}).first()
+    return KeyIdentity(row.id, row.rate_limit) if row is not None else None

@@ -31,6 +31,27 @@ class _Strict(Schema):
         unknown = RAISE
 
 
+ORIGIN = validate.Regexp(
+    r"^(\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)$",
+    error="must be * or an origin: scheme://host[:port], no path (e.g. https://app.paris.fr)",
+)
+
+
+class CorsSection(_Strict):
+    """Extension: which web pages may call the API from a browser (CORS)."""
+
+    read_origins = fields.List(
+        fields.String(validate=ORIGIN),
+        load_default=lambda: ["*"],
+        metadata={"description": "Origins whose pages may read (GET); * (the default): any page."},
+    )
+    write_origins = fields.List(
+        fields.String(validate=ORIGIN),
+        load_default=list,
+        metadata={"description": "Origins whose pages may submit and change requests (POST); none by default."},
+    )
+
+
 class JurisdictionSection(_Strict):
     """The ``jurisdiction`` section."""
 
@@ -51,6 +72,7 @@ class JurisdictionSection(_Strict):
         load_default=True,
         metadata={"description": "Serve a test endpoint: a sandbox with the same catalogue, reaching no department."},
     )
+    cors = fields.Nested(CorsSection, load_default=lambda: {"read_origins": ["*"], "write_origins": []})
 
 
 class LayerSection(_Strict):

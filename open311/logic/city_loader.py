@@ -84,6 +84,9 @@ def _upsert_jurisdiction(session: Session, section: dict, sandbox_of: Jurisdicti
         jurisdiction.sandbox_of_id = sandbox_of.id
     for key in ("name", "time_zone", "contact", "key_service", "accept_outside", "language"):
         setattr(jurisdiction, key, section[key])
+    # Extension: CORS origins, lower-cased as browsers send them.
+    jurisdiction.cors_read_origins = [origin.lower() for origin in section["cors"]["read_origins"]]
+    jurisdiction.cors_write_origins = [origin.lower() for origin in section["cors"]["write_origins"]]
     jurisdiction.changeset = func.now()
     session.flush()
     return jurisdiction

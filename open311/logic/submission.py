@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from ..errors import BadRequest
+from ..metrics import PLACEMENTS_OUTSIDE
 from ..models import ApiKey, Jurisdiction, Service
 from .assignment import default_department_id, place
 from .attributes import check_attributes
@@ -86,6 +87,9 @@ def submit_request(
         areas, department_id, now = placement.areas, placement.rule_department_id, placement.now
     else:
         areas, department_id, now = (), None, None
+    if point and not areas:
+        outcome = "accepted" if jurisdiction.accept_outside else "refused"
+        PLACEMENTS_OUTSIDE.labels(jurisdiction.jurisdiction_id, outcome).inc()  # Extension: /metrics
     if point and not areas and not jurisdiction.accept_outside:
         raise BadRequest(
             f"The location ({point[1]}, {point[0]}) is outside the jurisdiction {jurisdiction.jurisdiction_id}"

@@ -3,6 +3,7 @@
 from .api_key import ApiKey
 from .base import Base
 from .department import Department
+from .flood import RateLimitCounter, SubmissionFingerprint
 from .jurisdiction import Area, AreaLayer, Jurisdiction
 from .outbox import OutboxEvent
 from .request_update import RequestUpdate, RequestUpdateContact
@@ -19,6 +20,7 @@ __all__ = [
     "Department",
     "Jurisdiction",
     "OutboxEvent",
+    "RateLimitCounter",
     "RequestUpdate",
     "RequestUpdateContact",
     "RoutingRule",
@@ -27,4 +29,5 @@ __all__ = [
     "ServiceRequest",
     "ServiceRequestArea",
     "ServiceRequestContact",
+    "SubmissionFingerprint",
 ]

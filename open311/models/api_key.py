@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, created_column
@@ -37,6 +37,8 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(16), server_default="client")
     created: Mapped[datetime] = created_column()
     revoked: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Extension: this key's requests per minute (None: the server's default, OPEN311_RATE_LIMIT_KEY).
+    rate_limit: Mapped[int | None] = mapped_column(Integer, CheckConstraint("rate_limit > 0", name="rate_limit"))
 
     #: Loaded only for staff checks (a client key's POST never needs it).
     departments = relationship("Department", secondary=api_key_department, lazy="select")

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -35,6 +36,9 @@ class Jurisdiction(Base):
     sandbox_of_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"), unique=True)
     # Extension: the language of the catalogue's texts (BCP 47, e.g. fr), the fallback of every translation.
     language: Mapped[str] = mapped_column(String(35), server_default="en")
+    #: Extension: web origins whose pages may read the API (CORS; ``*``: any) and write to it.
+    cors_read_origins: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{*}")
+    cors_write_origins: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
 
     layers: Mapped[list[AreaLayer]] = relationship(
         back_populates="jurisdiction", order_by="AreaLayer.rank", cascade="all, delete-orphan"

@@ -191,9 +191,11 @@ def test_eight_identical_posts_racing_give_one_update_and_its_id(live):
     client = live.test_client()
     reports = [
         client.post(
-            "/open311/v2/requests.json", data={"api_key": key, "jurisdiction_id": "paris.fr", **POTHOLE}
+            "/open311/v2/requests.json",
+            # Two different reports: identical submissions from one key would be folded into one.
+            data={"api_key": key, "jurisdiction_id": "paris.fr", **POTHOLE, "description": f"Nid de poule n°{n}"},
         ).get_json()[0]["service_request_id"]
-        for _ in range(2)
+        for n in range(2)
     ]
 
     def post(index):

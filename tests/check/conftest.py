@@ -24,13 +24,22 @@ class _Quiet(WSGIRequestHandler):
 
 @contextmanager
 def serving(wsgi_app):
-    """Serve ``wsgi_app`` on a free port of 127.0.0.1 in a thread; yields its root URL."""
+    """Serve ``wsgi_app`` on a free port of 127.0.0.1 in a thread; yields its root URL.
+
+    A Flask application is told that root as its public URL (discovery names its endpoints from it)."""
     server = make_server("127.0.0.1", 0, wsgi_app, threaded=False, request_handler=_Quiet)
+    root = f"http://127.0.0.1:{server.server_port}"
+    config = getattr(wsgi_app, "config", None)
+    previous = config.get("BASE_URL") if config is not None else None
+    if config is not None:
+        config["BASE_URL"] = root
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield root
     finally:
+        if config is not None:
+            config["BASE_URL"] = previous
         server.shutdown()
         thread.join()
         server.server_close()
