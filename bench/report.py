@@ -33,6 +33,9 @@ def targets(results: dict, floor: dict, compare: dict | None, importer: float, s
         ratio = results[name]["rps"] / framework
         lines.append(_check(f"case {name}: ≥ {share:.0%} of the framework floor's requests/s", ratio, share, True,
                             f"{results[name]['rps']:,.0f} / {framework:,.0f} = {ratio:.0%}"))  # fmt: skip
+    ratio = results["8 304 requests.json"]["rps"] / framework
+    lines.append(_check("case 8 304 Not Modified: ≥ 50% of the framework floor's requests/s", ratio, 0.5, True,
+                        f"{results['8 304 requests.json']['rps']:,.0f} / {framework:,.0f} = {ratio:.0%}"))  # fmt: skip
     for name in ("2 requests.json", "3 filter 30 days", "5 bbox 7th", "5 radius 500 m"):
         api, database = results[name]["one_client"]["p50"], floor[name]["p50"]
         lines.append(_check(f"case {name}: p50 at one client ≤ 2× the database floor", api / database, 2.0, False,
@@ -60,6 +63,24 @@ def targets(results: dict, floor: dict, compare: dict | None, importer: float, s
     return lines
 
 
+def _compression_table(costs: dict | None) -> list[str]:
+    """Bytes and CPU per answer of each coding for the 1,000-record listing (case 9)."""
+    if not costs:
+        return []
+    return [
+        "Compression of case 2's listing (1,000 records), per answer, in the server's own functions:",
+        "",
+        "| format, coding | bytes | share | CPU ms |",
+        "|---|---|---|---|",
+        *[
+            f"| {name} | {value['bytes']:,} | {value['bytes'] / costs[name.split()[0] + ' identity']['bytes']:.1%} | "
+            f"{value['cpu_ms']:.2f} |"
+            for name, value in costs.items()
+        ],
+        "",
+    ]
+
+
 def write_report(path: Path, *, requests, size, results, floor, compare, importer, soak, versions, command) -> None:
     """Write the report, keeping what follows the analysis marker."""
     kept = ""
@@ -77,8 +98,9 @@ def write_report(path: Path, *, requests, size, results, floor, compare, importe
         "",
         "| case | requests/s (8 clients) | p50 / p99 ms (8 clients) | p50 / p99 ms (1 client) |",
         "|---|---|---|---|",
-        *[_row(name, result) for name, result in results.items() if name != "memory"],
+        *[_row(name, result) for name, result in results.items() if name not in ("memory", "compression")],
         "",
+        *_compression_table(results.get("compression")),
         "Floors, same run:",
         "",
         "| floor | requests/s | p50 / p99 ms |",

@@ -41,9 +41,13 @@ def init_api(app: Flask) -> Open311Api:
     from . import catalog, requests, workflow  # noqa: F401  (register their views)
     from .blueprint import SANDBOX_NAME, SANDBOX_PREFIX, geo_report
     from .cache import init_cache
+    from .compression import init_compression
+    from .conditional import init_conditional
     from .media import media
 
     init_cache(app)
+    init_conditional(app)
+    init_compression(app)
     app.url_map.converters["fmt"] = FormatConverter
     api = Open311Api(app)
     api.register_converter(FormatConverter, lambda _converter: {"type": "string", "enum": list(FORMATS)})

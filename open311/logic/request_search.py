@@ -68,13 +68,26 @@ class RequestPage:
         return max(1, math.ceil(self.total / self.page_size))
 
 
-def _date_window(query: RequestQuery, now: datetime) -> tuple[datetime | None, datetime | None]:
+@dataclass(frozen=True)
+class Window:
+    """The requested_datetime window of a listing; ``moving`` when it follows the clock (the default)."""
+
+    start: datetime | None
+    end: datetime | None
+    moving: bool = False
+
+
+def listing_window(query: RequestQuery, now: datetime) -> Window:
     """The requested_datetime window (digest A6): any span the client names, 90 days around a lone date,
-    the last 90 days by default."""
-    if not (query.start_date or query.end_date) and (query.updated_after or query.updated_before):
-        # Extension: a client polling for changes wants every changed request, however old.
-        return None, None
-    return date_window(query.start_date, query.end_date, now)
+    the last 90 days by default (a window that moves with ``now``); none for a list of ids."""
+    if query.service_request_ids:
+        return Window(None, None)
+    if not (query.start_date or query.end_date):
+        if query.updated_after or query.updated_before:
+            # Extension: a client polling for changes wants every changed request, however old.
+            return Window(None, None)
+        return Window(*date_window(None, None, now), moving=True)
+    return Window(*date_window(query.start_date, query.end_date, now))
 
 
 def _geo_conditions(query: RequestQuery) -> list[ColumnElement]:
@@ -108,20 +121,19 @@ def _ids_of(session: Session, id_column, jurisdiction_column, code_column, juris
     return list(session.scalars(query)) or [0]
 
 
-def _conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuery) -> list[ColumnElement]:
+def _conditions(
+    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, window: Window
+) -> list[ColumnElement]:
     conditions: list[ColumnElement] = [ServiceRequest.jurisdiction_id == jurisdiction.id]
     if query.service_request_ids:
         # The spec: service_request_id overrides every other argument.
         ids = [i for i in map(as_request_id, query.service_request_ids) if i is not None]
         conditions.append(ServiceRequest.id.in_(ids))
         return conditions
-    # The default window is days wide: the application's clock serves as well as the database's and
-    # spares a round trip.
-    start, end = _date_window(query, datetime.now(UTC))
-    if start is not None:
-        conditions.append(ServiceRequest.requested_datetime >= start)
-    if end is not None:
-        conditions.append(ServiceRequest.requested_datetime <= end)
+    if window.start is not None:
+        conditions.append(ServiceRequest.requested_datetime >= window.start)
+    if window.end is not None:
+        conditions.append(ServiceRequest.requested_datetime <= window.end)
     if query.service_codes:
         # Conditions stay on service_request, with ids resolved first, so that counting and paging are
         # index-only scans walking the service's index in order.
@@ -154,10 +166,14 @@ def _conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuer
 
 
 def listing_statement(
-    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int
+    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int, window: Window | None = None
 ) -> tuple[Select, list[ColumnElement], int, int]:
-    """The SELECT of one page (and its conditions, page and page size), as the API runs it."""
-    conditions = [*_conditions(session, jurisdiction, query), ServiceRequest.id <= snapshot]
+    """The SELECT of one page (and its conditions, page and page size), as the API runs it; the window is
+    the query's at this moment unless given."""
+    # The default window is days wide: the application's clock serves as well as the database's and
+    # spares a round trip.
+    window = window or listing_window(query, datetime.now(UTC))
+    conditions = [*_conditions(session, jurisdiction, query, window), ServiceRequest.id <= snapshot]
     if query.service_request_ids:
         page, page_size = 1, MAX_RESULTS
     else:
@@ -197,27 +213,62 @@ def _count_key(jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int) -
     return ("count", jurisdiction.id, snapshot, values)
 
 
+@dataclass
+class PreparedListing:
+    """A listing checked and built, its rows not read yet."""
+
+    jurisdiction: Jurisdiction
+    query: RequestQuery
+    statement: Select
+    conditions: list[ColumnElement]
+    page: int
+    page_size: int
+    snapshot: int
+
+    def read(self, session: Session, counts: CountCache | None = None) -> RequestPage:
+        """Read the page and the total count.
+
+        ``counts`` may keep totals per (filters, snapshot) for a short time (the API passes its per-worker
+        cache): paging through a listing, or apps polling the same listing, then count once.
+        """
+        page, page_size = self.page, self.page_size
+        rows = session.connection().execute(self.statement).all()  # Core rows: no ORM bookkeeping
+        if len(rows) < page_size and (page == 1 or rows):
+            total = (page - 1) * page_size + len(rows)
+        else:
+
+            def count() -> int:
+                return session.scalar(select(func.count()).select_from(ServiceRequest).where(and_(*self.conditions)))
+
+            key = _count_key(self.jurisdiction, self.query, self.snapshot)
+            total = counts(key, count) if counts else count()
+        records = to_records(session, self.jurisdiction, rows, extensions=self.query.extensions)
+        return RequestPage(records, total, page, page_size, self.snapshot)
+
+
+def prepare_listing(
+    session: Session,
+    jurisdiction: Jurisdiction,
+    query: RequestQuery,
+    *,
+    highest_id: int | None = None,
+    window: Window | None = None,
+) -> PreparedListing:
+    """Check the filters (400 naming the problem) and build the listing's statements, reading no request.
+    ``highest_id`` (the snapshot of a new listing) and ``window`` are read or computed here unless given."""
+    if query.snapshot is not None:
+        snapshot = query.snapshot
+    else:
+        snapshot = highest_id if highest_id is not None else current_snapshot(session)
+    statement, conditions, page, page_size = listing_statement(session, jurisdiction, query, snapshot, window)
+    return PreparedListing(jurisdiction, query, statement, conditions, page, page_size, snapshot)
+
+
 def search_requests(
     session: Session, jurisdiction: Jurisdiction, query: RequestQuery, *, counts: CountCache | None = None
 ) -> RequestPage:
-    """One page of the requests matching ``query``, newest first, with the total count.
-
-    ``counts`` may keep totals per (filters, snapshot) for a short time (the API passes its per-worker
-    cache): paging through a listing, or apps polling the same listing, then count once.
-    """
-    snapshot = query.snapshot if query.snapshot is not None else current_snapshot(session)
-    statement, conditions, page, page_size = listing_statement(session, jurisdiction, query, snapshot)
-    rows = session.connection().execute(statement).all()  # Core rows: no ORM bookkeeping for plain columns
-    if len(rows) < page_size and (page == 1 or rows):
-        total = (page - 1) * page_size + len(rows)
-    else:
-
-        def count() -> int:
-            return session.scalar(select(func.count()).select_from(ServiceRequest).where(and_(*conditions)))
-
-        total = counts(_count_key(jurisdiction, query, snapshot), count) if counts else count()
-    records = to_records(session, jurisdiction, rows, extensions=query.extensions)
-    return RequestPage(records, total, page, page_size, snapshot)
+    """One page of the requests matching ``query``, newest first, with the total count."""
+    return prepare_listing(session, jurisdiction, query).read(session, counts)
 
 
 #: Compiled once for psycopg (without and with the extension columns), run as a prepared statement.

@@ -4,6 +4,7 @@ from .api_key import ApiKey
 from .base import Base
 from .department import Department
 from .jurisdiction import Area, AreaLayer, Jurisdiction
+from .listing_version import ListingVersion
 from .outbox import OutboxEvent
 from .request_update import RequestUpdate, RequestUpdateContact
 from .routing import RoutingRule
@@ -18,6 +19,7 @@ __all__ = [
     "Base",
     "Department",
     "Jurisdiction",
+    "ListingVersion",
     "OutboxEvent",
     "RequestUpdate",
     "RequestUpdateContact",
