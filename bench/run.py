@@ -235,6 +235,28 @@ def compression_costs(seconds: float = 3.0) -> dict[str, dict]:
     return costs
 
 
+def filter_cases(now: datetime) -> dict[str, tuple[str, RequestQuery]]:
+    """Cases 10: each other filter of GET requests, at one client beside its database floor (the same SQL
+    from psycopg); case 11: case 3 with 100 rows a page, the same number of rows at every size (growth)."""
+    now = now.replace(microsecond=0)
+    day, month, years = now - timedelta(days=1), now - timedelta(days=30), now - timedelta(days=5 * 365)
+    return {
+        "10 status closed": ("status=closed", RequestQuery(statuses=["closed"])),
+        "10 detailed_status": ("detailed_status=in_progress", RequestQuery(detailed_statuses=["in_progress"])),
+        "10 agency_responsible": ("agency_responsible=DVD-STV-SO", RequestQuery(agencies=["DVD-STV-SO"])),
+        "10 area 7th": ("area=7", RequestQuery(areas=["7"])),
+        "10 updated_after 1 day": (f"updated_after={_w3c(day)}", RequestQuery(updated_after=day)),
+        "10 service_code 5 years": (
+            f"service_code=5201&start_date={_w3c(years)}&end_date={_w3c(now)}",
+            RequestQuery(service_codes=["5201"], start_date=years, end_date=now),
+        ),
+        "11 filter 30 days, 100 rows": (
+            f"service_code=5201&status=open&start_date={_w3c(month)}&end_date={_w3c(now)}&page_size=100",
+            RequestQuery(service_codes=["5201"], statuses=["open"], start_date=month, end_date=now, page_size=100),
+        ),
+    }
+
+
 def api_cases(url: str, seconds: int, scripts: dict[str, Path], only: set[str] | None = None) -> dict[str, dict]:
     """Every case of the API (or those whose number is in ``only``), throughput (CONNECTIONS clients)
     and latency at one client."""
@@ -275,6 +297,12 @@ def api_cases(url: str, seconds: int, scripts: dict[str, Path], only: set[str] |
             path, script, *headers = throughput[name]
             results[name]["one_client"] = wrk(path, seconds, 1, script, *headers)
             print(f"{name:24} one client {results[name]['one_client']}", flush=True)
+        for name, (query, _listing) in filter_cases(now).items():
+            if not only or name.split()[0] in only:
+                results[name] = wrk(f"{base}/requests.json?{query}", seconds, 1)
+                results[name]["one_client"] = dict(results[name])
+                results[name]["one_client_only"] = True
+                print(f"{name:24} one client {results[name]}", flush=True)
         results["memory"] = {"peak_rss_kb": server.memory("VmHWM"), "workers": len(server.workers())}
         if not only or "9" in only:
             results["compression"] = compression_costs()
@@ -300,6 +328,7 @@ def floors(url: str, seconds: int, ids: int) -> dict[str, dict]:
         "5 bbox 7th": RequestQuery(bbox=(2.28, 48.84, 2.33, 48.87), **month),
         "5 radius 500 m": RequestQuery(lat=48.8584, long=2.2945, radius=500, **month),
     }
+    queries.update({name: listing for name, (_query, listing) in filter_cases(now).items()})
     for name, query in queries.items():
         results[name] = db_floor.measure(url, db_floor.listing_sql(url, query), seconds)
     results["6 request.json"] = db_floor.measure(url, db_floor.single_sql(), seconds, ids=ids)
@@ -392,6 +421,13 @@ def main() -> None:
             results = api_cases(url, args.duration, scripts, set(args.cases.split(",")))
         finally:
             _cleanup(url, highest)
+        for name, (_query, listing) in filter_cases(datetime.now(UTC)).items():
+            if name in results:
+                database = db_floor.measure(url, db_floor.listing_sql(url, listing), args.duration)
+                ratio = results[name]["p50"] / database["p50"]
+                print(
+                    f"{name:24} p50 {results[name]['p50']:.1f} ms, database floor {database['p50']:.1f} ms: {ratio:.2f}x"
+                )
         floor = framework_floor(args.duration)
         print(f"framework floor {floor}")
         for name, result in results.items():
