@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -11,13 +12,14 @@ from flask.views import MethodView
 
 from ..db import get_session
 from ..logic.catalog import find_service
-from ..logic.request_search import RequestQuery, get_request, resolve_token, search_requests
+from ..logic.request_search import RequestQuery, get_request, listing_window, prepare_listing, resolve_token
 from ..logic.submission import Submission, submit_request
 from ..media import Upload, check_upload, store_upload
 from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs, form_and_query
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .cache import catalog_cache, frozen
 from .catalog import current_jurisdiction
+from .conditional import VALIDATOR_HEADERS, listing_validators, not_modified
 from .folding import fold, known_answer
 from .keys import KEYED, authenticated
 from .public_url import public_url
@@ -121,12 +123,19 @@ class Requests(MethodView):
 
     @geo_report.arguments(RequestsArgs(), location="query")
     @also_xml(200)
-    @geo_report.response(200, ServiceRequestSchema(many=True), headers=PAGING_HEADERS)
+    @geo_report.response(200, ServiceRequestSchema(many=True), headers={**PAGING_HEADERS, **VALIDATOR_HEADERS})
+    @geo_report.alt_response(304, description="Extension: not modified since the ETag or Last-Modified sent.")
     def get(self, args, fmt):
-        """Requests matching the filters, newest first (default: the last 90 days, at most 1000)."""
-        jurisdiction = current_jurisdiction(args)
-        page = search_requests(get_session(), jurisdiction, _query(args), counts=catalog_cache().get_or_make)
-        return respond(fmt, "service_requests", page.records, headers=_paging_headers(page))
+        """Requests matching the filters, newest first (default: the last 90 days, at most 1000).
+        Extension: a repeated call with If-None-Match (or If-Modified-Since) answers 304 while nothing changed."""
+        session, jurisdiction, query = get_session(), current_jurisdiction(args), _query(args)
+        window = listing_window(query, datetime.now(UTC))
+        state, validators, unchanged = listing_validators(jurisdiction, window)  # before any row is read
+        listing = prepare_listing(session, jurisdiction, query, highest_id=state.highest_id, window=window)
+        if unchanged:
+            return not_modified(validators)
+        page = listing.read(session, counts=catalog_cache().get_or_make)
+        return respond(fmt, "service_requests", page.records, headers={**_paging_headers(page), **validators})
 
     @geo_report.arguments(SubmissionArgs(), location="form", content_type="application/x-www-form-urlencoded")
     @geo_report.doc(security=KEYED)

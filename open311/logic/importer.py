@@ -261,8 +261,8 @@ WITH inserted AS (
     SELECT :jurisdiction, i.id, 'created', i.requested_datetime, i.detailed_status, i.department_id, i.department_id
     FROM inserted i
 ), areas AS (
-    INSERT INTO service_request_area (request_id, layer_id, area_id)
-    SELECT i.id, x.layer_id, x.area_id
+    INSERT INTO service_request_area (request_id, layer_id, area_id, requested_datetime)
+    SELECT i.id, x.layer_id, x.area_id, i.requested_datetime
     FROM inserted i JOIN import_staging s ON s.external_id = i.external_id JOIN import_area x ON x.line = s.line
 )
 SELECT count(*) FROM inserted

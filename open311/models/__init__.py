@@ -5,6 +5,7 @@ from .base import Base
 from .department import Department
 from .flood import RateLimitCounter, SubmissionFingerprint
 from .jurisdiction import Area, AreaLayer, Jurisdiction
+from .listing_version import ListingVersion
 from .outbox import OutboxEvent
 from .request_update import RequestUpdate, RequestUpdateContact
 from .routing import RoutingRule
@@ -19,6 +20,7 @@ __all__ = [
     "Base",
     "Department",
     "Jurisdiction",
+    "ListingVersion",
     "OutboxEvent",
     "RateLimitCounter",
     "RequestUpdate",
