@@ -13,6 +13,7 @@ from ..errors import BadRequest
 from ..formats import format_datetime
 from ..models import ApiKey, Department, Jurisdiction, RequestUpdate
 from ..models.service_request import CLOSED_STATUSES
+from .opendata.privacy import public_note
 
 #: Our detailed statuses in mySociety's (FixMyStreet's) lower-case vocabulary (digest §5.11).
 FMS_STATUS = {
@@ -59,7 +60,7 @@ def public_notes(session: Session, jurisdiction: Jurisdiction, request_ids: list
                 "datetime": format_datetime(update.created.astimezone(zone)),
                 "type": _note_type(update),
                 "detailed_status": update.new_status,
-                "description": update.note,
+                "description": public_note(update),
             }
         )
     return notes
@@ -121,7 +122,7 @@ def updates_feed(
             "service_request_id": str(update.request_id),
             "status": FMS_STATUS[update.new_status],
             "updated_datetime": format_datetime(update.created.astimezone(zone)),
-            "description": update.note or "",
+            "description": public_note(update) or "",
             "media_url": update.media_url or "",
             "external_status_code": update.new_status,
         }

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Area, AreaLayer, Department, Jurisdiction, Service, ServiceRequest, ServiceRequestArea
 from .history import public_notes
+from .opendata.privacy import PUBLIC_ADDRESS, PUBLIC_ATTRIBUTES, PUBLIC_DESCRIPTION, PUBLIC_STATUS_NOTES
 
 
 def _w3c(column, name: str):
@@ -18,20 +19,20 @@ def _w3c(column, name: str):
 
 
 #: The only columns a GET reads, in the order and under the names of the record's fields (spec §2.5):
-#: the contact table is never joined.
+#: the contact table is never joined, and texts people type are read through the privacy transform.
 RECORD_COLUMNS = (
     cast(ServiceRequest.id, Text).label("service_request_id"),
     ServiceRequest.status,
-    ServiceRequest.status_notes,
+    PUBLIC_STATUS_NOTES.label("status_notes"),
     Service.service_name,
     Service.service_code,
-    ServiceRequest.description,
+    PUBLIC_DESCRIPTION.label("description"),
     Department.name.label("agency_responsible"),
     ServiceRequest.service_notice,
     _w3c(ServiceRequest.requested_datetime, "requested_datetime"),
     _w3c(ServiceRequest.updated_datetime, "updated_datetime"),
     _w3c(ServiceRequest.expected_datetime, "expected_datetime"),
-    ServiceRequest.address,
+    PUBLIC_ADDRESS.label("address"),
     ServiceRequest.address_id,
     ServiceRequest.zipcode,
     func.ST_Y(ServiceRequest.location).label("lat"),
@@ -47,7 +48,7 @@ EXTENDED_COLUMNS = (
     ServiceRequest.detailed_status,
     Department.code.label("department_code"),
     ServiceRequest.channel,
-    ServiceRequest.attributes,
+    PUBLIC_ATTRIBUTES.label("attributes"),
     ServiceRequest.parent_id,
 )
 

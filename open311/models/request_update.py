@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,3 +52,6 @@ class RequestUpdate(Base):
     client_update_id: Mapped[str | None] = mapped_column(String(100))
     #: Personal data sent with a citizen's update (names, email): stored, never returned.
     contact: Mapped[dict | None] = mapped_column(JSONB)
+    # Extension (open data): the note with e-mail addresses and phone numbers removed, NULL when nothing
+    # was (migration odata1); public outputs read coalesce(public_note, note).
+    public_note: Mapped[str | None] = mapped_column(Text, Computed("public_text(note)", persisted=True))

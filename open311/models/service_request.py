@@ -102,6 +102,15 @@ class ServiceRequest(Base):
     parent_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("service_request.id", ondelete="SET NULL"), index=True
     )
+    # Extension (open data): the texts public outputs show, with e-mail addresses and phone numbers
+    # removed (migration odata1, docs/open-data.md). Computed by PostgreSQL at every write; NULL when
+    # nothing was removed, so that public outputs read coalesce(public_x, x).
+    public_description: Mapped[str | None] = mapped_column(Text, Computed("public_text(description)", persisted=True))
+    public_status_notes: Mapped[str | None] = mapped_column(Text, Computed("public_text(status_notes)", persisted=True))
+    public_address: Mapped[str | None] = mapped_column(Text, Computed("public_text(address)", persisted=True))
+    public_attributes: Mapped[dict | None] = mapped_column(
+        JSONB, Computed("public_attributes(attributes)", persisted=True)
+    )
 
     areas: Mapped[list[ServiceRequestArea]] = relationship(cascade="all, delete-orphan")
     contact: Mapped[ServiceRequestContact | None] = relationship(cascade="all, delete-orphan")
