@@ -12,6 +12,7 @@ from flask.views import MethodView
 from ..db import get_session
 from ..logic.api_keys import authenticate
 from ..logic.catalog import find_service
+from ..logic.opendata.publication import Publication, publication
 from ..logic.request_search import RequestQuery, get_request, resolve_token, search_requests
 from ..logic.submission import Submission, submit_request
 from ..media import Upload, check_upload, store_upload
@@ -63,6 +64,13 @@ def store_and_commit(session, upload: Upload | None) -> None:
     if upload is not None:
         store_upload(upload, Path(current_app.config["MEDIA_DIR"]))
     session.commit()
+
+
+def current_publication(jurisdiction) -> Publication:
+    """Extension: the jurisdiction's publication settings, kept per worker like the catalogue."""
+    return catalog_cache().get_or_make(
+        ("publication", jurisdiction.id), lambda: publication(get_session(), jurisdiction)
+    )
 
 
 def _query(args: dict) -> RequestQuery:
@@ -119,7 +127,10 @@ class Requests(MethodView):
     def get(self, args, fmt):
         """Requests matching the filters, newest first (default: the last 90 days, at most 1000)."""
         jurisdiction = current_jurisdiction(args)
-        page = search_requests(get_session(), jurisdiction, _query(args), counts=catalog_cache().get_or_make)
+        page = search_requests(
+            get_session(), jurisdiction, _query(args), counts=catalog_cache().get_or_make,
+            published=current_publication(jurisdiction),
+        )  # fmt: skip
         return respond(fmt, "service_requests", page.records, headers=_paging_headers(page))
 
     @geo_report.arguments(SubmissionArgs(), location="form", content_type="application/x-www-form-urlencoded")

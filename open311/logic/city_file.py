@@ -40,6 +40,8 @@ class JurisdictionSection(_Strict):
         load_default=False,
         metadata={"description": "Accept points outside every area, routed to the default departments."},
     )
+    # Extension (open data): whether photos are public, for every service that does not say.
+    publish_media = fields.Boolean(load_default=True, metadata={"description": "Publish the photos' URLs."})
 
 
 class LayerSection(_Strict):
@@ -112,6 +114,11 @@ class ServiceSection(_Strict):
     resolution_hours = fields.Integer(load_default=None, validate=validate.Range(min=1))
     duplicate_radius_m = fields.Integer(load_default=50, validate=validate.Range(min=0, max=5000))
     duplicate_window_days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=3650))
+    # Extension (open data, docs/open-data.md): kept out of public listings and exports; published on a
+    # grid of this many metres; photos published or not (default: the jurisdiction's publish_media).
+    publish = fields.Boolean(load_default=True)
+    blur = fields.Integer(load_default=None, validate=validate.Range(min=10, max=10_000))
+    publish_media = fields.Boolean(load_default=None)
     attributes = fields.List(fields.Nested(AttributeSection), load_default=list)
 
     @validates_schema

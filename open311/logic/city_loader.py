@@ -179,6 +179,10 @@ def _sync_services(
             setattr(service, key, section[key])
         service.position = position
         service.default_department_id = departments[department].id if department else None
+        # Extension (open data): publication settings.
+        service.publish, service.blur_m = section["publish"], section["blur"]
+        media = section["publish_media"]
+        service.publish_media = city.data["jurisdiction"]["publish_media"] if media is None else media
         session.add(service)
         service.attributes.clear()
         session.flush()

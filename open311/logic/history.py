@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..errors import BadRequest
 from ..formats import format_datetime
-from ..models import ApiKey, Department, Jurisdiction, RequestUpdate
+from ..models import ApiKey, Department, Jurisdiction, RequestUpdate, Service, ServiceRequest
 from ..models.service_request import CLOSED_STATUSES
 from .opendata.privacy import public_note
 
@@ -103,14 +103,19 @@ def updates_feed(
     """mySociety's GET servicerequestupdates: the changes made in [start, end] (default: the last 90 days)."""
     start, end = _window(start, end, now)
     zone = ZoneInfo(jurisdiction.time_zone)
-    updates = session.scalars(
-        select(RequestUpdate)
+    # Extension (open data): nothing of the services kept out of public listings, photos only where
+    # the service publishes them.
+    updates = session.execute(
+        select(RequestUpdate, Service.publish_media)
+        .join(ServiceRequest, ServiceRequest.id == RequestUpdate.request_id)
+        .join(Service, Service.id == ServiceRequest.service_id)
         .where(
             and_(
                 RequestUpdate.jurisdiction_id == jurisdiction.id,
                 RequestUpdate.kind != "created",
                 RequestUpdate.created >= start,
                 RequestUpdate.created <= end,
+                Service.publish,
             )
         )
         .order_by(RequestUpdate.created, RequestUpdate.id)
@@ -123,10 +128,10 @@ def updates_feed(
             "status": FMS_STATUS[update.new_status],
             "updated_datetime": format_datetime(update.created.astimezone(zone)),
             "description": public_note(update) or "",
-            "media_url": update.media_url or "",
+            "media_url": (update.media_url if publish_media else None) or "",
             "external_status_code": update.new_status,
         }
-        for update in updates
+        for update, publish_media in updates
     ]
 
 

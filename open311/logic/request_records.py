@@ -9,7 +9,14 @@ from sqlalchemy.orm import Session
 
 from ..models import Area, AreaLayer, Department, Jurisdiction, Service, ServiceRequest, ServiceRequestArea
 from .history import public_notes
-from .opendata.privacy import PUBLIC_ADDRESS, PUBLIC_ATTRIBUTES, PUBLIC_DESCRIPTION, PUBLIC_STATUS_NOTES
+from .opendata.privacy import PUBLIC_ATTRIBUTES, PUBLIC_DESCRIPTION, PUBLIC_STATUS_NOTES
+from .opendata.publication import (
+    PUBLISHED_ADDRESS,
+    PUBLISHED_ADDRESS_ID,
+    PUBLISHED_LAT,
+    PUBLISHED_LONG,
+    PUBLISHED_MEDIA_URL,
+)
 
 
 def _w3c(column, name: str):
@@ -19,7 +26,8 @@ def _w3c(column, name: str):
 
 
 #: The only columns a GET reads, in the order and under the names of the record's fields (spec §2.5):
-#: the contact table is never joined, and texts people type are read through the privacy transform.
+#: the contact table is never joined, texts people type are read through the privacy transform, and the
+#: point, address and media as the service's publication settings say (Extension, docs/open-data.md).
 RECORD_COLUMNS = (
     cast(ServiceRequest.id, Text).label("service_request_id"),
     ServiceRequest.status,
@@ -32,12 +40,12 @@ RECORD_COLUMNS = (
     _w3c(ServiceRequest.requested_datetime, "requested_datetime"),
     _w3c(ServiceRequest.updated_datetime, "updated_datetime"),
     _w3c(ServiceRequest.expected_datetime, "expected_datetime"),
-    PUBLIC_ADDRESS.label("address"),
-    ServiceRequest.address_id,
+    PUBLISHED_ADDRESS.label("address"),
+    PUBLISHED_ADDRESS_ID.label("address_id"),
     ServiceRequest.zipcode,
-    func.ST_Y(ServiceRequest.location).label("lat"),
-    func.ST_X(ServiceRequest.location).label("long"),
-    ServiceRequest.media_url,
+    PUBLISHED_LAT.label("lat"),
+    PUBLISHED_LONG.label("long"),
+    PUBLISHED_MEDIA_URL.label("media_url"),
 )
 RECORD_FIELDS = tuple(column.key for column in RECORD_COLUMNS)
 

@@ -19,6 +19,7 @@ from ..db import CompiledStatement
 from ..errors import BadRequest, NotFound
 from ..models import Area, Department, Jurisdiction, Service, ServiceRequest, ServiceRequestArea
 from .assignment import point
+from .opendata.publication import Publication, publication
 from .request_records import record_query, to_records
 
 DEFAULT_WINDOW = timedelta(days=90)
@@ -86,15 +87,19 @@ def _date_window(query: RequestQuery, now: datetime) -> tuple[datetime | None, d
     return now - DEFAULT_WINDOW, now
 
 
-def _geo_conditions(query: RequestQuery) -> list[ColumnElement]:
+def _geo_conditions(query: RequestQuery, published: Publication) -> list[ColumnElement]:
+    """Spatial filters match the published point (Extension: blurred services, docs/open-data.md); the
+    index finds the real locations within reach of it."""
     conditions: list[ColumnElement] = []
     if query.bbox:
         min_long, min_lat, max_long, max_lat = query.bbox
         if min_long >= max_long or min_lat >= max_lat:
             raise BadRequest("bbox must be min_long,min_lat,max_long,max_lat with min < max")
-        conditions.append(
-            ServiceRequest.location.op("&&")(func.ST_MakeEnvelope(min_long, min_lat, max_long, max_lat, 4326))
-        )
+        envelope = func.ST_MakeEnvelope(min_long, min_lat, max_long, max_lat, 4326)
+        margin = published.margin_degrees(max(abs(min_lat), abs(max_lat)))
+        if margin:
+            conditions.append(ServiceRequest.location.op("&&")(func.ST_Expand(envelope, margin)))
+        conditions.append(published.point().op("&&")(envelope))
     near = (query.lat, query.long, query.radius)
     if any(value is not None for value in near):
         if any(value is None for value in near):
@@ -104,10 +109,9 @@ def _geo_conditions(query: RequestQuery) -> list[ColumnElement]:
         centre = point(query.long, query.lat)
         # The && on an expanded box uses the GiST index; ST_DWithin on geography is exact in metres.
         degrees = query.radius / (METRES_PER_DEGREE * max(math.cos(math.radians(query.lat)), 0.01))
+        degrees += published.margin_degrees(query.lat)
         conditions.append(ServiceRequest.location.op("&&")(func.ST_Expand(centre, degrees)))
-        conditions.append(
-            func.ST_DWithin(func.Geography(ServiceRequest.location), func.Geography(centre), query.radius)
-        )
+        conditions.append(func.ST_DWithin(func.Geography(published.point()), func.Geography(centre), query.radius))
     return conditions
 
 
@@ -117,8 +121,11 @@ def _ids_of(session: Session, id_column, jurisdiction_column, code_column, juris
     return list(session.scalars(query)) or [0]
 
 
-def _conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuery) -> list[ColumnElement]:
-    conditions: list[ColumnElement] = [ServiceRequest.jurisdiction_id == jurisdiction.id]
+def _conditions(
+    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, published: Publication
+) -> list[ColumnElement]:
+    # Extension: the services kept out of public listings are out of every listing (none usually).
+    conditions: list[ColumnElement] = [ServiceRequest.jurisdiction_id == jurisdiction.id, *published.conditions()]
     if query.service_request_ids:
         # The spec: service_request_id overrides every other argument.
         ids = [int(i) for i in query.service_request_ids if i.isdigit()]
@@ -158,15 +165,21 @@ def _conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuer
                 Area.layer.has(jurisdiction_id=jurisdiction.id),
             )
         )
-    conditions.extend(_geo_conditions(query))
+    conditions.extend(_geo_conditions(query, published))
     return conditions
 
 
 def listing_statement(
-    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int
+    session: Session,
+    jurisdiction: Jurisdiction,
+    query: RequestQuery,
+    snapshot: int,
+    published: Publication | None = None,
 ) -> tuple[Select, list[ColumnElement], int, int]:
-    """The SELECT of one page (and its conditions, page and page size), as the API runs it."""
-    conditions = [*_conditions(session, jurisdiction, query), ServiceRequest.id <= snapshot]
+    """The SELECT of one page (and its conditions, page and page size), as the API runs it.
+    ``published``: the jurisdiction's publication settings (read when not given)."""
+    published = published if published is not None else publication(session, jurisdiction)
+    conditions = [*_conditions(session, jurisdiction, query, published), ServiceRequest.id <= snapshot]
     if query.service_request_ids:
         page, page_size = 1, MAX_RESULTS
     else:
@@ -198,24 +211,31 @@ def current_snapshot(session: Session) -> int:
 CountCache = Callable[[tuple, Callable[[], int]], int]
 
 
-def _count_key(jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int) -> tuple:
+def _count_key(jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int, published: Publication) -> tuple:
     paging = {"page", "page_size", "snapshot", "extensions"}
     values = tuple(
         tuple(value) if isinstance(value, list) else value for name, value in vars(query).items() if name not in paging
     )
-    return ("count", jurisdiction.id, snapshot, values)
+    return ("count", jurisdiction.id, snapshot, values, published)
 
 
 def search_requests(
-    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, *, counts: CountCache | None = None
+    session: Session,
+    jurisdiction: Jurisdiction,
+    query: RequestQuery,
+    *,
+    counts: CountCache | None = None,
+    published: Publication | None = None,
 ) -> RequestPage:
     """One page of the requests matching ``query``, newest first, with the total count.
 
     ``counts`` may keep totals per (filters, snapshot) for a short time (the API passes its per-worker
-    cache): paging through a listing, or apps polling the same listing, then count once.
+    cache): paging through a listing, or apps polling the same listing, then count once. ``published``:
+    the jurisdiction's publication settings (Extension; read when not given, the API keeps them).
     """
+    published = published if published is not None else publication(session, jurisdiction)
     snapshot = query.snapshot if query.snapshot is not None else current_snapshot(session)
-    statement, conditions, page, page_size = listing_statement(session, jurisdiction, query, snapshot)
+    statement, conditions, page, page_size = listing_statement(session, jurisdiction, query, snapshot, published)
     rows = session.connection().execute(statement).all()  # Core rows: no ORM bookkeeping for plain columns
     if len(rows) < page_size and (page == 1 or rows):
         total = (page - 1) * page_size + len(rows)
@@ -224,17 +244,19 @@ def search_requests(
         def count() -> int:
             return session.scalar(select(func.count()).select_from(ServiceRequest).where(and_(*conditions)))
 
-        total = counts(_count_key(jurisdiction, query, snapshot), count) if counts else count()
+        total = counts(_count_key(jurisdiction, query, snapshot, published), count) if counts else count()
     records = to_records(session, jurisdiction, rows, extensions=query.extensions)
     return RequestPage(records, total, page, page_size, snapshot)
 
 
 #: Compiled once for psycopg (without and with the extension columns), run as a prepared statement.
+#: A request of a service kept out of public listings (Extension) is not found, as if absent.
 ONE_REQUEST = {
     extensions: CompiledStatement.of(
         record_query(extensions=extensions).where(
             ServiceRequest.id == bindparam("request_id"),
             ServiceRequest.jurisdiction_id == bindparam("jurisdiction_id"),
+            Service.publish,
         )
     )
     for extensions in (False, True)

@@ -48,6 +48,9 @@ class Service(Base):
     # centre of a grid cell of that size inside the same area.
     publish: Mapped[bool] = mapped_column(Boolean, server_default=true())
     blur_m: Mapped[int | None] = mapped_column(Integer)
+    #: Extension (open data): whether the photos of its requests are public (the city file's
+    #: ``publish_media``, of the service or else of the jurisdiction; migration odata2).
+    publish_media: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
     attributes: Mapped[list[ServiceAttribute]] = relationship(
         back_populates="service", order_by="ServiceAttribute.order", cascade="all, delete-orphan"
