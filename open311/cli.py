@@ -447,3 +447,38 @@ def openapi(output: Path) -> None:
 
     output.write_text(openapi_yaml())
     click.echo(f"Wrote {output}")
+
+
+@main.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--jurisdiction", "jurisdiction_id", help="The jurisdiction_id (needed when several are hosted).")
+@click.option(
+    "--format", "formats", multiple=True, type=click.Choice(["csv", "ndjson", "geojson"]),
+    help="Formats to write (repeatable; default: all three).",
+)  # fmt: skip
+def export_command(directory: Path, jurisdiction_id: str | None, formats: tuple[str, ...]) -> None:
+    """Extension: write the open data files into DIRECTORY, one per month and format, with a manifest and a
+    datapackage.json; a rerun rewrites only the months that changed."""
+    from sqlalchemy.orm import Session
+
+    from .db import make_engine
+    from .errors import Open311Error
+    from .logic.opendata.export import FORMATS
+    from .logic.opendata.harvest import harvest
+
+    engine = make_engine(_url(_settings()))
+    snapshot = engine.execution_options(isolation_level="REPEATABLE READ")  # a month is read in one snapshot
+    try:
+        with Session(engine) as session:
+            jurisdiction = _jurisdiction(session, jurisdiction_id)
+            session.expunge(jurisdiction)
+        try:
+            report = harvest(
+                lambda: Session(snapshot), jurisdiction, directory, formats or FORMATS,
+                progress=lambda message: click.echo(message, err=True),
+            )  # fmt: skip
+        except Open311Error as exc:
+            raise click.ClickException(exc.description) from exc
+    finally:
+        engine.dispose()
+    click.echo(f"{directory}: {report.summary()}")

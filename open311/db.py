@@ -96,6 +96,14 @@ def get_session() -> Session:
     return g.db_session
 
 
+def detach_session() -> Session:
+    """The current session, handed over to the caller: the teardown no longer closes it (Extension: a
+    streamed export reads on after the view returns, and closes it when done)."""
+    session = get_session()
+    g.pop("db_session")
+    return session
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:

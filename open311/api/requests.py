@@ -13,7 +13,7 @@ from ..db import get_session
 from ..logic.api_keys import authenticate
 from ..logic.catalog import find_service
 from ..logic.opendata.publication import Publication, publication
-from ..logic.request_search import RequestQuery, get_request, resolve_token, search_requests
+from ..logic.request_search import MAX_RESULTS, RequestQuery, get_request, resolve_token, search_requests
 from ..logic.submission import Submission, submit_request
 from ..media import Upload, check_upload, store_upload
 from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs
@@ -73,7 +73,8 @@ def current_publication(jurisdiction) -> Publication:
     )
 
 
-def _query(args: dict) -> RequestQuery:
+def request_query(args: dict) -> RequestQuery:
+    """The filters of GET requests (and of the exports, which take no paging)."""
     return RequestQuery(
         service_request_ids=args.get("service_request_id", []),
         service_codes=args.get("service_code", []),
@@ -89,14 +90,15 @@ def _query(args: dict) -> RequestQuery:
         agencies=args.get("agency_responsible", []),
         areas=args.get("area", []),
         detailed_statuses=args.get("detailed_status", []),
-        page=max(args["page"], 1),  # page=0 is page 1, as uReport does
-        page_size=args["page_size"],
+        page=max(args.get("page", 1), 1),  # page=0 is page 1, as uReport does
+        page_size=args.get("page_size", MAX_RESULTS),
         snapshot=args.get("snapshot"),
-        extensions=args["extensions"],
+        extensions=args.get("extensions", False),
     )
 
 
-def _paging_headers(page) -> dict[str, str]:
+def paging_headers(page) -> dict[str, str]:
+    """X-Result-Count, X-Page, ... and Link (Extension) of one page of a listing."""
     headers = {
         "X-Result-Count": str(page.total),
         "X-Page": str(page.page),
@@ -128,10 +130,10 @@ class Requests(MethodView):
         """Requests matching the filters, newest first (default: the last 90 days, at most 1000)."""
         jurisdiction = current_jurisdiction(args)
         page = search_requests(
-            get_session(), jurisdiction, _query(args), counts=catalog_cache().get_or_make,
+            get_session(), jurisdiction, request_query(args), counts=catalog_cache().get_or_make,
             published=current_publication(jurisdiction),
         )  # fmt: skip
-        return respond(fmt, "service_requests", page.records, headers=_paging_headers(page))
+        return respond(fmt, "service_requests", page.records, headers=paging_headers(page))
 
     @geo_report.arguments(SubmissionArgs(), location="form", content_type="application/x-www-form-urlencoded")
     @also_xml(200)

@@ -68,12 +68,17 @@ class RequestPage:
         return max(1, math.ceil(self.total / self.page_size))
 
 
-def _date_window(query: RequestQuery, now: datetime) -> tuple[datetime | None, datetime | None]:
-    """The requested_datetime window: the spec's 90-day default and limit (digest A6)."""
+def _date_window(
+    query: RequestQuery, now: datetime, *, bounded: bool = True
+) -> tuple[datetime | None, datetime | None]:
+    """The requested_datetime window: the spec's 90-day default and limit (digest A6); without them
+    when not ``bounded`` (Extension: bulk exports)."""
     start, end = query.start_date, query.end_date
+    if start and end and end < start:
+        raise BadRequest("end_date is before start_date")
+    if not bounded:
+        return start, end
     if start and end:
-        if end < start:
-            raise BadRequest("end_date is before start_date")
         if end - start > DEFAULT_WINDOW:
             raise BadRequest("start_date and end_date may not span more than 90 days")
         return start, end
@@ -121,9 +126,11 @@ def _ids_of(session: Session, id_column, jurisdiction_column, code_column, juris
     return list(session.scalars(query)) or [0]
 
 
-def _conditions(
-    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, published: Publication
+def request_conditions(
+    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, published: Publication, *, bounded: bool = True
 ) -> list[ColumnElement]:
+    """The WHERE conditions of ``query`` on service_request. ``bounded``: with the standard's 90-day
+    window (Extension: bulk exports take the same filters without it)."""
     # Extension: the services kept out of public listings are out of every listing (none usually).
     conditions: list[ColumnElement] = [ServiceRequest.jurisdiction_id == jurisdiction.id, *published.conditions()]
     if query.service_request_ids:
@@ -133,7 +140,7 @@ def _conditions(
         return conditions
     # The default window is days wide: the application's clock serves as well as the database's and
     # spares a round trip.
-    start, end = _date_window(query, datetime.now(UTC))
+    start, end = _date_window(query, datetime.now(UTC), bounded=bounded)
     if start is not None:
         conditions.append(ServiceRequest.requested_datetime >= start)
     if end is not None:
@@ -179,7 +186,7 @@ def listing_statement(
     """The SELECT of one page (and its conditions, page and page size), as the API runs it.
     ``published``: the jurisdiction's publication settings (read when not given)."""
     published = published if published is not None else publication(session, jurisdiction)
-    conditions = [*_conditions(session, jurisdiction, query, published), ServiceRequest.id <= snapshot]
+    conditions = [*request_conditions(session, jurisdiction, query, published), ServiceRequest.id <= snapshot]
     if query.service_request_ids:
         page, page_size = 1, MAX_RESULTS
     else:

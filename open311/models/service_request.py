@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Index,
     String,
@@ -91,6 +92,11 @@ class ServiceRequest(Base):
     requested_datetime: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_datetime: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expected_datetime: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Extension (open data): when the request last became closed, NULL while open. Kept by triggers on
+    #: every write path (migration odata3): the Bulk format's closed_datetime and the retention clock.
+    closed_datetime: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
     #: Batch services answer with this token; GET tokens/{token} resolves it.
     token: Mapped[str | None] = mapped_column(String(40), unique=True)
     #: Id in the system a request was imported from (unique per jurisdiction).
