@@ -482,3 +482,26 @@ def export_command(directory: Path, jurisdiction_id: str | None, formats: tuple[
     finally:
         engine.dispose()
     click.echo(f"{directory}: {report.summary()}")
+
+
+@main.command("retention")
+@click.option("--dry-run", "mode", flag_value="dry-run", help="Print what is due for deletion, delete nothing.")
+@click.option("--apply", "mode", flag_value="apply", help="Delete what is due, in batches.")
+@click.option("--jurisdiction", "jurisdiction_id", help="Only this jurisdiction_id (default: every one).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True)
+def retention_command(mode: str | None, jurisdiction_id: str | None, batch_size: int) -> None:
+    """Extension: delete personal data, photos and sandbox requests past the city files' retention periods."""
+    from .logic.opendata.retention import retention
+
+    if mode is None:
+        raise click.UsageError("say --dry-run (print what is due) or --apply (delete it)")
+    settings = _settings()
+    with _session() as session:
+        jurisdiction = _jurisdiction(session, jurisdiction_id) if jurisdiction_id else None
+        report = retention(
+            session, Path(settings["MEDIA_DIR"]), apply=mode == "apply", jurisdiction=jurisdiction,
+            batch_size=batch_size, progress=lambda message: click.echo(message, err=True),
+        )  # fmt: skip
+    verb = "deleted" if report.applied else "due (dry run, nothing deleted)"
+    for counts in report.jurisdictions:
+        click.echo(f"{counts.summary()} {verb}")

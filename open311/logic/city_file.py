@@ -27,6 +27,14 @@ class _Strict(Schema):
         unknown = RAISE
 
 
+class RetentionSection(_Strict):
+    """Extension (open data): how long personal data, photos and sandbox requests are kept."""
+
+    contact_months = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1200))
+    media_months = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1200))
+    sandbox_days = fields.Integer(load_default=None, validate=validate.Range(min=1, max=36500))
+
+
 class JurisdictionSection(_Strict):
     """The ``jurisdiction`` section."""
 
@@ -42,6 +50,7 @@ class JurisdictionSection(_Strict):
     )
     # Extension (open data): whether photos are public, for every service that does not say.
     publish_media = fields.Boolean(load_default=True, metadata={"description": "Publish the photos' URLs."})
+    retention = fields.Nested(RetentionSection, load_default=dict)
 
 
 class LayerSection(_Strict):

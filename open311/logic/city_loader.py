@@ -55,6 +55,9 @@ def _upsert_jurisdiction(session: Session, section: dict) -> Jurisdiction:
         session.add(jurisdiction)
     for key in ("name", "time_zone", "contact", "key_service", "accept_outside"):
         setattr(jurisdiction, key, section[key])
+    # Extension (open data): retention periods (none given: kept).
+    for key in ("contact_months", "media_months", "sandbox_days"):
+        setattr(jurisdiction, f"retention_{key}", section["retention"].get(key))
     jurisdiction.changeset = func.now()
     session.flush()
     return jurisdiction

@@ -33,6 +33,11 @@ class Jurisdiction(Base):
     # serves (same catalogue and areas, no webhooks). Its requests never reach departments, statistics or
     # exports: everything keyed by jurisdiction keeps them apart at no cost to the production paths.
     sandbox_of_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id", ondelete="CASCADE"), unique=True)
+    # Extension (open data): how long personal data, photos and the sandbox twin's requests are kept
+    # (the city file's retention; NULL: kept). `open311 retention` applies them (docs/open-data.md).
+    retention_contact_months: Mapped[int | None] = mapped_column(Integer)
+    retention_media_months: Mapped[int | None] = mapped_column(Integer)
+    retention_sandbox_days: Mapped[int | None] = mapped_column(Integer)
 
     layers: Mapped[list[AreaLayer]] = relationship(
         back_populates="jurisdiction", order_by="AreaLayer.rank", cascade="all, delete-orphan"

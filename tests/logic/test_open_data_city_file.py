@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from open311.errors import CityFileError
 from open311.logic.city_loader import load_city
-from open311.models import Service
+from open311.models import Jurisdiction, Service
 
 from .test_city_loader import write_city
 
@@ -70,3 +70,18 @@ def test_the_jurisdiction_says_whether_photos_are_published_unless_the_service_d
 def test_bad_publication_settings_name_their_line(session, tmp_path, services, message):
     with pytest.raises(CityFileError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_city(session, city_with(tmp_path, services=services))
+
+
+def test_retention_periods_are_loaded_and_optional(session, tmp_path):
+    load_city(session, city_with(tmp_path, "  retention: {contact_months: 24, sandbox_days: 30}\n"))
+    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.jurisdiction_id == "test.example"))
+    periods = (
+        jurisdiction.retention_contact_months,
+        jurisdiction.retention_media_months,
+        jurisdiction.retention_sandbox_days,
+    )
+    assert periods == (24, None, 30)
+    load_city(session, city_with(tmp_path))
+    assert jurisdiction.retention_contact_months is None
+    with pytest.raises(CityFileError, match=r"jurisdiction.retention.media_months"):
+        load_city(session, city_with(tmp_path, "  retention: {media_months: 0}\n"))
