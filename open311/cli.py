@@ -484,3 +484,61 @@ def openapi(output: Path) -> None:
 
     output.write_text(openapi_yaml())
     click.echo(f"Wrote {output}")
+
+
+@main.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--jurisdiction", "jurisdiction_id", help="The jurisdiction_id (needed when several are hosted).")
+@click.option(
+    "--format", "formats", multiple=True, type=click.Choice(["csv", "ndjson", "geojson"]),
+    help="Formats to write (repeatable; default: all three).",
+)  # fmt: skip
+def export_command(directory: Path, jurisdiction_id: str | None, formats: tuple[str, ...]) -> None:
+    """Extension: write the open data files into DIRECTORY, one per month and format, with a manifest and a
+    datapackage.json; a rerun rewrites only the months that changed."""
+    from sqlalchemy.orm import Session
+
+    from .db import make_engine
+    from .errors import Open311Error
+    from .logic.opendata.export import FORMATS
+    from .logic.opendata.harvest import harvest
+
+    engine = make_engine(_url(_settings()))
+    snapshot = engine.execution_options(isolation_level="REPEATABLE READ")  # a month is read in one snapshot
+    try:
+        with Session(engine) as session:
+            jurisdiction = _jurisdiction(session, jurisdiction_id)
+            session.expunge(jurisdiction)
+        try:
+            report = harvest(
+                lambda: Session(snapshot), jurisdiction, directory, formats or FORMATS,
+                progress=lambda message: click.echo(message, err=True),
+            )  # fmt: skip
+        except Open311Error as exc:
+            raise click.ClickException(exc.description) from exc
+    finally:
+        engine.dispose()
+    click.echo(f"{directory}: {report.summary()}")
+
+
+@main.command("retention")
+@click.option("--dry-run", "mode", flag_value="dry-run", help="Print what is due for deletion, delete nothing.")
+@click.option("--apply", "mode", flag_value="apply", help="Delete what is due, in batches.")
+@click.option("--jurisdiction", "jurisdiction_id", help="Only this jurisdiction_id (default: every one).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True)
+def retention_command(mode: str | None, jurisdiction_id: str | None, batch_size: int) -> None:
+    """Extension: delete personal data, photos and sandbox requests past the city files' retention periods."""
+    from .logic.opendata.retention import retention
+
+    if mode is None:
+        raise click.UsageError("say --dry-run (print what is due) or --apply (delete it)")
+    settings = _settings()
+    with _session() as session:
+        jurisdiction = _jurisdiction(session, jurisdiction_id) if jurisdiction_id else None
+        report = retention(
+            session, Path(settings["MEDIA_DIR"]), apply=mode == "apply", jurisdiction=jurisdiction,
+            batch_size=batch_size, progress=lambda message: click.echo(message, err=True),
+        )  # fmt: skip
+    verb = "deleted" if report.applied else "due (dry run, nothing deleted)"
+    for counts in report.jurisdictions:
+        click.echo(f"{counts.summary()} {verb}")

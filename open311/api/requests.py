@@ -12,7 +12,15 @@ from flask.views import MethodView
 
 from ..db import get_session
 from ..logic.catalog import find_service
-from ..logic.request_search import RequestQuery, get_request, listing_window, prepare_listing, resolve_token
+from ..logic.opendata.publication import Publication, publication
+from ..logic.request_search import (
+    MAX_RESULTS,
+    RequestQuery,
+    get_request,
+    listing_window,
+    prepare_listing,
+    resolve_token,
+)
 from ..logic.submission import Submission, submit_request
 from ..media import Upload, check_upload, store_upload
 from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs, form_and_query
@@ -73,7 +81,15 @@ def store_and_commit(session, upload: Upload | None) -> None:
     session.commit()
 
 
-def _query(args: dict) -> RequestQuery:
+def current_publication(jurisdiction) -> Publication:
+    """Extension: the jurisdiction's publication settings, kept per worker like the catalogue."""
+    return catalog_cache().get_or_make(
+        ("publication", jurisdiction.id), lambda: publication(get_session(), jurisdiction)
+    )
+
+
+def request_query(args: dict) -> RequestQuery:
+    """The filters of GET requests (and of the exports, which take no paging)."""
     return RequestQuery(
         service_request_ids=args.get("service_request_id", []),
         service_codes=args.get("service_code", []),
@@ -89,14 +105,15 @@ def _query(args: dict) -> RequestQuery:
         agencies=args.get("agency_responsible", []),
         areas=args.get("area", []),
         detailed_statuses=args.get("detailed_status", []),
-        page=max(args["page"], 1),  # page=0 is page 1, as uReport does
-        page_size=args["page_size"],
+        page=max(args.get("page", 1), 1),  # page=0 is page 1, as uReport does
+        page_size=args.get("page_size", MAX_RESULTS),
         snapshot=args.get("snapshot"),
-        extensions=args["extensions"],
+        extensions=args.get("extensions", False),
     )
 
 
-def _paging_headers(page) -> dict[str, str]:
+def paging_headers(page) -> dict[str, str]:
+    """X-Result-Count, X-Page, ... and Link (Extension) of one page of a listing."""
     headers = {
         "X-Result-Count": str(page.total),
         "X-Page": str(page.page),
@@ -128,14 +145,17 @@ class Requests(MethodView):
     def get(self, args, fmt):
         """Requests matching the filters, newest first (default: the last 90 days, at most 1000).
         Extension: a repeated call with If-None-Match (or If-Modified-Since) answers 304 while nothing changed."""
-        session, jurisdiction, query = get_session(), current_jurisdiction(args), _query(args)
+        session, jurisdiction, query = get_session(), current_jurisdiction(args), request_query(args)
         window = listing_window(query, datetime.now(UTC))
         state, validators, unchanged = listing_validators(jurisdiction, window)  # before any row is read
-        listing = prepare_listing(session, jurisdiction, query, highest_id=state.highest_id, window=window)
+        listing = prepare_listing(
+            session, jurisdiction, query, highest_id=state.highest_id, window=window,
+            published=current_publication(jurisdiction),
+        )  # fmt: skip
         if unchanged:
             return not_modified(validators)
         page = listing.read(session, counts=catalog_cache().get_or_make)
-        return respond(fmt, "service_requests", page.records, headers={**_paging_headers(page), **validators})
+        return respond(fmt, "service_requests", page.records, headers={**paging_headers(page), **validators})
 
     @geo_report.arguments(SubmissionArgs(), location="form", content_type="application/x-www-form-urlencoded")
     @geo_report.doc(security=KEYED)

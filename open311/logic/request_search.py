@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..db import CompiledStatement
@@ -20,6 +20,7 @@ from ..errors import BadRequest, NotFound
 from ..models import Area, AreaLayer, Department, Jurisdiction, Service, ServiceRequest, ServiceRequestArea
 from .assignment import point
 from .datetimes import date_window
+from .opendata.publication import Publication, publication
 from .request_ids import as_request_id
 from .request_records import record_query, to_records
 
@@ -90,15 +91,19 @@ def listing_window(query: RequestQuery, now: datetime) -> Window:
     return Window(*date_window(query.start_date, query.end_date, now))
 
 
-def _geo_conditions(query: RequestQuery) -> list[ColumnElement]:
+def _geo_conditions(query: RequestQuery, published: Publication) -> list[ColumnElement]:
+    """Spatial filters match the published point (Extension: blurred services, docs/open-data.md); the
+    index finds the real locations within reach of it."""
     conditions: list[ColumnElement] = []
     if query.bbox:
         min_long, min_lat, max_long, max_lat = query.bbox
         if min_long >= max_long or min_lat >= max_lat:
             raise BadRequest("bbox must be min_long,min_lat,max_long,max_lat with min < max")
-        conditions.append(
-            ServiceRequest.location.op("&&")(func.ST_MakeEnvelope(min_long, min_lat, max_long, max_lat, 4326))
-        )
+        envelope = func.ST_MakeEnvelope(min_long, min_lat, max_long, max_lat, 4326)
+        margin = published.margin_degrees(max(abs(min_lat), abs(max_lat)))
+        if margin:
+            conditions.append(ServiceRequest.location.op("&&")(func.ST_Expand(envelope, margin)))
+        conditions.append(published.point().op("&&")(envelope))
     near = (query.lat, query.long, query.radius)
     if any(value is not None for value in near):
         if any(value is None for value in near):
@@ -108,10 +113,9 @@ def _geo_conditions(query: RequestQuery) -> list[ColumnElement]:
         centre = point(query.long, query.lat)
         # The && on an expanded box uses the GiST index; ST_DWithin on geography is exact in metres.
         degrees = query.radius / (METRES_PER_DEGREE * max(math.cos(math.radians(query.lat)), 0.01))
+        degrees += published.margin_degrees(query.lat)
         conditions.append(ServiceRequest.location.op("&&")(func.ST_Expand(centre, degrees)))
-        conditions.append(
-            func.ST_DWithin(func.Geography(ServiceRequest.location), func.Geography(centre), query.radius)
-        )
+        conditions.append(func.ST_DWithin(func.Geography(published.point()), func.Geography(centre), query.radius))
     return conditions
 
 
@@ -121,9 +125,12 @@ def _ids_of(session: Session, id_column, jurisdiction_column, code_column, juris
     return list(session.scalars(query)) or [0]
 
 
-def _filters(session: Session, jurisdiction: Jurisdiction, query: RequestQuery) -> list[ColumnElement]:
+def _filters(
+    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, published: Publication
+) -> list[ColumnElement]:
     """The conditions on service_request besides its jurisdiction, window, snapshot and areas."""
-    filters: list[ColumnElement] = []
+    # Extension: the services kept out of public listings are out of every listing (none usually).
+    filters: list[ColumnElement] = [*published.conditions()]
     if query.service_codes:
         # Conditions stay on service_request, with ids resolved first, so that counting and paging are
         # index-only scans walking the service's index in order.
@@ -142,8 +149,40 @@ def _filters(session: Session, jurisdiction: Jurisdiction, query: RequestQuery) 
     if query.agencies:
         ids = _ids_of(session, Department.id, Department.jurisdiction_id, Department.code, jurisdiction, query.agencies)
         filters.append(ServiceRequest.department_id.in_(ids))
-    filters.extend(_geo_conditions(query))
+    filters.extend(_geo_conditions(query, published))
     return filters
+
+
+def request_conditions(
+    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, published: Publication, *, bounded: bool = True
+) -> list[ColumnElement]:
+    """The WHERE conditions of ``query`` on service_request alone. ``bounded``: in the listing's window
+    (Extension: bulk exports take the same filters without the 90-day default, any span or none)."""
+    if query.service_request_ids:
+        # The spec: service_request_id overrides every other argument.
+        ids = [i for i in map(as_request_id, query.service_request_ids) if i is not None]
+        return [ServiceRequest.jurisdiction_id == jurisdiction.id, *published.conditions(), ServiceRequest.id.in_(ids)]
+    if bounded:
+        window = listing_window(query, datetime.now(UTC))
+    else:
+        if query.start_date and query.end_date and query.end_date < query.start_date:
+            raise BadRequest("end_date is before start_date")
+        window = Window(query.start_date, query.end_date)
+    conditions = [
+        ServiceRequest.jurisdiction_id == jurisdiction.id,
+        *_in_window(ServiceRequest.requested_datetime, window),
+        *_filters(session, jurisdiction, query, published),
+    ]
+    if query.areas:
+        conditions.append(
+            exists().where(
+                ServiceRequestArea.request_id == ServiceRequest.id,
+                ServiceRequestArea.area_id == Area.id,
+                Area.code.in_(query.areas),
+                Area.layer.has(jurisdiction_id=jurisdiction.id),
+            )
+        )
+    return conditions
 
 
 def _areas(session: Session, jurisdiction: Jurisdiction, codes: list[str]) -> tuple[list[int], bool]:
@@ -158,16 +197,21 @@ def _areas(session: Session, jurisdiction: Jurisdiction, codes: list[str]) -> tu
 
 
 def _source(
-    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, window: Window, snapshot: int
+    session: Session,
+    jurisdiction: Jurisdiction,
+    query: RequestQuery,
+    window: Window,
+    snapshot: int,
+    published: Publication,
 ) -> tuple[Select, tuple]:
     """SELECT (id, requested) of every matching request, and the columns to order it by."""
     if query.service_request_ids:
         # The spec: service_request_id overrides every other argument.
         ids = [i for i in map(as_request_id, query.service_request_ids) if i is not None]
         conditions = [ServiceRequest.jurisdiction_id == jurisdiction.id, ServiceRequest.id.in_(ids)]
-        filters = []
+        filters = [*published.conditions()]
     else:
-        filters = _filters(session, jurisdiction, query)
+        filters = _filters(session, jurisdiction, query, published)
     if query.areas and not query.service_request_ids:
         # Extension: area. The area's rows are walked in the listing's order (migration perf2); the
         # request's row is read only to apply the other filters.
@@ -202,14 +246,21 @@ def _in_window(column, window: Window) -> list[ColumnElement]:
 
 
 def listing_statement(
-    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int, window: Window | None = None
+    session: Session,
+    jurisdiction: Jurisdiction,
+    query: RequestQuery,
+    snapshot: int,
+    window: Window | None = None,
+    published: Publication | None = None,
 ) -> tuple[Select, Select, int, int]:
     """The SELECT of one page, the count of every page, the page and page size, as the API runs them;
-    the window is the query's at this moment unless given."""
+    the window is the query's at this moment unless given; ``published``: the jurisdiction's publication
+    settings (Extension; read when not given)."""
+    published = published if published is not None else publication(session, jurisdiction)
     # The default window is days wide: the application's clock serves as well as the database's and
     # spares a round trip.
     window = window or listing_window(query, datetime.now(UTC))
-    source, (requested, request_id) = _source(session, jurisdiction, query, window, snapshot)
+    source, (requested, request_id) = _source(session, jurisdiction, query, window, snapshot, published)
     if query.service_request_ids:
         page, page_size = 1, MAX_RESULTS
     else:
@@ -239,12 +290,12 @@ def current_snapshot(session: Session) -> int:
 CountCache = Callable[[tuple, Callable[[], int]], int]
 
 
-def _count_key(jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int) -> tuple:
+def _count_key(jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int, published: Publication) -> tuple:
     paging = {"page", "page_size", "snapshot", "extensions"}
     values = tuple(
         tuple(value) if isinstance(value, list) else value for name, value in vars(query).items() if name not in paging
     )
-    return ("count", jurisdiction.id, snapshot, values)
+    return ("count", jurisdiction.id, snapshot, values, published)
 
 
 @dataclass
@@ -258,6 +309,7 @@ class PreparedListing:
     page: int
     page_size: int
     snapshot: int
+    published: Publication
 
     def read(self, session: Session, counts: CountCache | None = None) -> RequestPage:
         """Read the page and the total count.
@@ -274,7 +326,7 @@ class PreparedListing:
             def count() -> int:
                 return session.scalar(self.count)
 
-            key = _count_key(self.jurisdiction, self.query, self.snapshot)
+            key = _count_key(self.jurisdiction, self.query, self.snapshot, self.published)
             total = counts(key, count) if counts else count()
         records = to_records(session, self.jurisdiction, rows, extensions=self.query.extensions)
         return RequestPage(records, total, page, page_size, self.snapshot)
@@ -287,30 +339,41 @@ def prepare_listing(
     *,
     highest_id: int | None = None,
     window: Window | None = None,
+    published: Publication | None = None,
 ) -> PreparedListing:
     """Check the filters (400 naming the problem) and build the listing's statements, reading no request.
-    ``highest_id`` (the snapshot of a new listing) and ``window`` are read or computed here unless given."""
+    ``highest_id`` (the snapshot of a new listing), ``window`` and ``published`` (the publication settings)
+    are read or computed here unless given."""
+    published = published if published is not None else publication(session, jurisdiction)
     if query.snapshot is not None:
         snapshot = query.snapshot
     else:
         snapshot = highest_id if highest_id is not None else current_snapshot(session)
-    statement, count, page, page_size = listing_statement(session, jurisdiction, query, snapshot, window)
-    return PreparedListing(jurisdiction, query, statement, count, page, page_size, snapshot)
+    statement, count, page, page_size = listing_statement(session, jurisdiction, query, snapshot, window, published)
+    return PreparedListing(jurisdiction, query, statement, count, page, page_size, snapshot, published)
 
 
 def search_requests(
-    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, *, counts: CountCache | None = None
+    session: Session,
+    jurisdiction: Jurisdiction,
+    query: RequestQuery,
+    *,
+    counts: CountCache | None = None,
+    published: Publication | None = None,
 ) -> RequestPage:
-    """One page of the requests matching ``query``, newest first, with the total count."""
-    return prepare_listing(session, jurisdiction, query).read(session, counts)
+    """One page of the requests matching ``query``, newest first, with the total count; ``counts`` and
+    ``published`` as in :func:`prepare_listing` and :meth:`PreparedListing.read`."""
+    return prepare_listing(session, jurisdiction, query, published=published).read(session, counts)
 
 
 #: Compiled once for psycopg (without and with the extension columns), run as a prepared statement.
+#: A request of a service kept out of public listings (Extension) is not found, as if absent.
 ONE_REQUEST = {
     extensions: CompiledStatement.of(
         record_query(extensions=extensions).where(
             ServiceRequest.id == bindparam("request_id"),
             ServiceRequest.jurisdiction_id == bindparam("jurisdiction_id"),
+            Service.publish,
         )
     )
     for extensions in (False, True)

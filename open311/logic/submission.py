@@ -97,7 +97,10 @@ def submit_request(
     if department_id is None:
         department_id = default_department_id(jurisdiction, service)
 
-    candidates = duplicate_candidates(session, service, *point, now, time_zone=jurisdiction.time_zone) if point else []
+    # Extension (open data): the ids and distances of nearby reports would locate reports of a service
+    # kept out of public listings or published blurred: none are given for those.
+    hinted = point and service.publish and service.blur_m is None
+    candidates = duplicate_candidates(session, service, *point, now, time_zone=jurisdiction.time_zone) if hinted else []
     request = store_request(
         session,
         {

@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Index,
     String,
@@ -101,6 +102,11 @@ class ServiceRequest(Base):
     requested_datetime: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_datetime: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expected_datetime: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Extension (open data): when the request last became closed, NULL while open. Kept by triggers on
+    #: every write path (migration odata3): the Bulk format's closed_datetime and the retention clock.
+    closed_datetime: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
     #: Batch services answer with this token; GET tokens/{token} resolves it.
     token: Mapped[str | None] = mapped_column(String(40), unique=True)
     #: Id in the system a request was imported from (unique per jurisdiction).
@@ -111,6 +117,15 @@ class ServiceRequest(Base):
     #: The request this one duplicates (Chicago's parent_service_request_id).
     parent_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("service_request.id", ondelete="SET NULL"), index=True
+    )
+    # Extension (open data): the texts public outputs show, with e-mail addresses and phone numbers
+    # removed (migration odata1, docs/open-data.md). Computed by PostgreSQL at every write; NULL when
+    # nothing was removed, so that public outputs read coalesce(public_x, x).
+    public_description: Mapped[str | None] = mapped_column(Text, Computed("public_text(description)", persisted=True))
+    public_status_notes: Mapped[str | None] = mapped_column(Text, Computed("public_text(status_notes)", persisted=True))
+    public_address: Mapped[str | None] = mapped_column(Text, Computed("public_text(address)", persisted=True))
+    public_attributes: Mapped[dict | None] = mapped_column(
+        JSONB, Computed("public_attributes(attributes)", persisted=True)
     )
 
     areas: Mapped[list[ServiceRequestArea]] = relationship(cascade="all, delete-orphan")
