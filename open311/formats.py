@@ -123,5 +123,5 @@ def render(fmt: str, root: str, payload: Any) -> bytes:
 
 
 def format_from_path(path: str) -> str:
-    """The format a URL asks for: json for a ``.json`` suffix, xml for anything else (the required one)."""
-    return "json" if path.lower().endswith(".json") else "xml"
+    """The format a URL asks for: json for a ``.json`` (or ``.geojson``) suffix, xml for anything else."""
+    return "json" if path.lower().endswith((".json", ".geojson")) else "xml"

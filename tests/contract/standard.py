@@ -14,6 +14,7 @@ SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 RESPONSES = (
     "discovery", "services", "service_definition", "service_requests", "post_service_request", "token", "errors",
     "service_request_updates",
+    "areas",
 )  # fmt: skip
 
 
