@@ -15,6 +15,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .db import init_app as init_db
     from .docs import init_docs
     from .provision import database_url
+    from .web import init_web
 
     app = Flask(__name__)
     settings = load_settings()
@@ -30,4 +31,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     init_db(app, app.config["DATABASE_URL"] or database_url(app.config), app.config.get("READ_DATABASE_URL"))
     init_api(app)
+    init_web(app)
     return app

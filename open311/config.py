@@ -93,6 +93,19 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("MEDIA_DIR", _text, None, "Extension: where uploaded photos are kept (default: VAR_DIR/media)."),
     Setting("MEDIA_MAX_BYTES", _positive_int, 10 * 1024 * 1024, "Extension: largest photo accepted, in bytes."),
+    Setting(
+        "DASHBOARD_REQUIRES_KEY",
+        _boolean,
+        False,
+        "Extension: /dashboard asks for a staff API key (HTTP Basic, the key as password); default: public.",
+    ),
+    Setting(
+        "DASHBOARD_TILE_URL",
+        _text,
+        None,
+        "Extension: a raster tile URL ({z}/{x}/{y}) drawn under the dashboard's areas (default: areas only).",
+    ),
+    Setting("DASHBOARD_TILE_ATTRIBUTION", _text, None, "Extension: the credit shown with DASHBOARD_TILE_URL's tiles."),
     Setting("LOG_LEVEL", _text, "INFO", "Python logging level."),
     Setting("SQL_ECHO", _boolean, False, "Log every SQL statement."),
 )

@@ -28,3 +28,10 @@ def resolve_jurisdiction(session: Session, jurisdiction_id: str | None, default_
     if default_id:
         return resolve_jurisdiction(session, default_id)
     raise BadRequest("jurisdiction_id was not provided: this server hosts several jurisdictions.")
+
+
+def list_jurisdictions(session: Session) -> list[Jurisdiction]:
+    """The jurisdictions served to the public (not the sandboxes behind test endpoints), by name."""
+    return list(
+        session.scalars(select(Jurisdiction).where(Jurisdiction.sandbox_of_id.is_(None)).order_by(Jurisdiction.name))
+    )
