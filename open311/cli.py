@@ -143,9 +143,25 @@ def load_city_command(city_file: Path) -> None:
 
 @main.command("load-demo")
 @click.option("--if-empty", is_flag=True, help="Only when no jurisdiction is loaded yet.")
-def load_demo(if_empty: bool) -> None:
-    """Load the Paris demo city shipped with the server and its 6,003 real DansMaRue sidewalk reports."""
+@click.option(
+    "--requests",
+    "generated",
+    type=click.IntRange(min=0),
+    default=36_500,
+    show_default=True,
+    help="Requests generated over the last year, besides the real history.",
+)
+@click.option("--seed", type=int, default=311, show_default=True, help="Seed of the generated data.")
+def load_demo(if_empty: bool, generated: int, seed: int) -> None:
+    """Load the Paris demo city and a lively year of requests ending today (README: "Demo data").
+
+    The 6,003 real DansMaRue sidewalk reports, shifted so that the last one is dated today, and a
+    generated year over the whole catalogue, each with a history of status changes.
+    """
+    from datetime import UTC, datetime
+
     from .logic.city_loader import load_city
+    from .logic.demo import load_demo_requests
 
     if if_empty:
         from sqlalchemy import select
@@ -161,11 +177,12 @@ def load_demo(if_empty: bool) -> None:
             click.echo("A city is already loaded; the demo is not loaded again.")
             return
     _load(DEMO_CITY, load_city)
-    from .logic.importer import import_requests
-
     with _session() as session:
-        report = import_requests(session, _jurisdiction(session, "paris.fr"), DEMO_HISTORY, source_format="dansmarue")
-    click.echo(f"DansMaRue history: {report.summary()}")
+        report = load_demo_requests(
+            session, _jurisdiction(session, "paris.fr"), DEMO_HISTORY, now=datetime.now(UTC), requests=generated,
+            seed=seed, progress=lambda message: click.echo(message, err=True),
+        )  # fmt: skip
+    click.echo(f"Demo requests: {report.summary()}" if report else "The demo's requests are already loaded.")
 
 
 def _load(city_file: Path, load_city) -> None:
