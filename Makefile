@@ -11,6 +11,7 @@ run: setup demo  ## Serve the Paris demo on http://$(OPEN311_HOST):$(OPEN311_POR
 	$(BIN)/open311 serve
 
 test: setup  ## The whole test suite against its own database
+	@scripts/ensure-system-packages --tests
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 stop:  ## Stop the server and the private PostGIS cluster

@@ -30,8 +30,7 @@ def resolve_jurisdiction(session: Session, jurisdiction_id: str | None, default_
     raise BadRequest("jurisdiction_id was not provided: this server hosts several jurisdictions.")
 
 
-def list_jurisdictions(session: Session) -> list[Jurisdiction]:
-    """The jurisdictions served to the public (not the sandboxes behind test endpoints), by name."""
-    return list(
-        session.scalars(select(Jurisdiction).where(Jurisdiction.sandbox_of_id.is_(None)).order_by(Jurisdiction.name))
-    )
+def hosted_jurisdictions(session: Session, limit: int | None = None) -> list[Jurisdiction]:
+    """The jurisdictions this server hosts (not the sandbox twins of test endpoints), first loaded first."""
+    query = select(Jurisdiction).where(Jurisdiction.sandbox_of_id.is_(None)).order_by(Jurisdiction.id)
+    return list(session.scalars(query.limit(limit)))

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from ..db import get_session
 from ..errors import Forbidden, NotFound, Open311Error
 from ..logic.api_keys import authenticate
-from ..logic.jurisdictions import list_jurisdictions, resolve_jurisdiction
+from ..logic.jurisdictions import hosted_jurisdictions, resolve_jurisdiction
 from .messages import MESSAGES, negotiate
 
 dashboard = Blueprint(
@@ -67,7 +67,8 @@ def page() -> Response:
     except NotFound:
         return _page("dashboard_message.html", 404, message="not_found")
     except Open311Error:  # several cities and none named: let the visitor choose
-        return _page("dashboard_choose.html", jurisdictions=list_jurisdictions(session))
+        cities = sorted(hosted_jurisdictions(session), key=lambda city: city.name.casefold())
+        return _page("dashboard_choose.html", jurisdictions=cities)
     refused = _require_staff_key(jurisdiction)
     if refused is not None:
         return refused

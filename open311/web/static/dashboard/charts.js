@@ -28,7 +28,7 @@ export class Charts {
   }
 
   width(container) {
-    return Math.max(280, container.clientWidth - 8);
+    return Math.max(260, container.parentElement.clientWidth - 8);
   }
 
   resize() {
@@ -48,7 +48,7 @@ export class Charts {
     const volume = new uPlot({
       ...base(this.volumeContainer),
       series: [
-        {},
+        { label: this.t.period },
         { label: this.t.opened, stroke: "#1f4e79", fill: "rgba(31,78,121,0.35)", paths: uPlot.paths.bars({ size: [0.7, 60] }) },
         { label: this.t.closed, stroke: "#2a9d8f", width: 2 },
       ],
@@ -57,7 +57,7 @@ export class Charts {
     const close = new uPlot({
       ...base(this.closeContainer),
       series: [
-        {},
+        { label: this.t.period },
         { label: this.t.median, stroke: "#e76f51", width: 2, spanGaps: false },
         { label: this.t.p90, stroke: "#8d99ae", width: 2, dash: [6, 4], spanGaps: false },
       ],
