@@ -152,27 +152,34 @@ function finish(token) {
   });
 }
 
-/** Ask the API for everything the state shows, then draw it (an older draw's answers are dropped). */
+/** Ask the API for everything the state shows, then draw it (an older draw's answers are dropped).
+ * The statistics are asked at once; the hexagons as soon as the map knows its view (after the areas). */
 async function draw(push) {
   const token = ++latest;
-  writeState(state, push);
-  syncControls();
   status.textContent = t.loading;
   status.classList.remove("error");
   const filters = apiFilters(state, config.time_zone);
   const period = chartPeriod(state);
-  const areaKey = `area:${state.layer}`;
-  try {
-    const statistics = Promise.all([
-      api.statistics("", filters),
-      api.statistics(areaKey, filters),
-      api.statistics(period, filters),
-      api.statistics(`${areaKey},service_code`, filters),
-      api.statistics("agency_responsible", { ...filters, agency_responsible: "" }),
-      state.corners === "on" ? api.get("hotspots.geojson", { ...filters, clusters: "true" }) : null,
-    ]);
+  const areaKey = state.layer ? `area:${state.layer}` : "area"; // plain "area": the most specific layer
+  const statistics = Promise.all([
+    api.statistics("", filters),
+    api.statistics(areaKey, filters),
+    api.statistics(period, filters),
+    api.statistics(`${areaKey},service_code`, filters),
+    api.statistics("agency_responsible", { ...filters, agency_responsible: "" }),
+    state.corners === "on" ? api.get("hotspots.geojson", { ...filters, clusters: "true" }) : null,
+  ]);
+  const hexagons = ready.then(() => {
     if (state.area) map.focus(state.area);
-    const hexagons = state.view === "hexagons" ? api.get("hotspots.geojson", { ...filters, ...map.view() }) : null;
+    return state.view === "hexagons" ? api.get("hotspots.geojson", { ...filters, ...map.view() }) : null;
+  });
+  // Handled below, or dropped with their draw: never an "uncaught rejection" meanwhile.
+  for (const pending of [statistics, hexagons]) pending.catch(() => {});
+  try {
+    await ready;
+    if (token !== latest) return;
+    writeState(state, push);
+    syncControls();
     const [[total, byArea, byPeriod, byCell, departments, corners], hexagonCollection] = await Promise.all([
       statistics, hexagons,
     ]);
@@ -252,20 +259,14 @@ window.addEventListener("popstate", () => {
   draw(false);
 });
 
+/** The catalogue and the areas, then the base map; the first draw does not wait for them to ask. */
 async function start() {
-  try {
-    const [services, areas] = await Promise.all([api.get("services.json"), api.get("areas.geojson")]);
-    catalogue = { services, areas };
-  } catch (error) {
-    report.error = error.message;
-    status.textContent = `${t.load_error}: ${error.message}`;
-    status.classList.add("error");
-    return;
-  }
+  const [services, areas] = await Promise.all([api.get("services.json"), api.get("areas.geojson")]);
+  catalogue = { services, areas };
   const known = layers();
   if (!known.some(([code]) => code === state.layer)) state.layer = known.at(-1)[0]; // the most specific
   map.setAreas(catalogue.areas, state.layer);
-  draw(false);
 }
 
-start();
+const ready = start();
+draw(false);
