@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -136,7 +137,7 @@ def test_the_page_has_no_inline_script_or_style(client):
 def test_every_asset_of_the_page_is_served_by_the_app(client):
     document = html.fromstring(client.get("/dashboard?jurisdiction_id=paris.fr").data)
     assets = document.xpath("//script/@src | //link/@href")
-    assert len(assets) == 7
+    assert len(assets) == 13
     for url in assets:
         assert url.startswith("/dashboard/static/"), url  # nothing from a CDN
         reply = client.get(url)
@@ -144,6 +145,16 @@ def test_every_asset_of_the_page_is_served_by_the_app(client):
         expected = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}[Path(url).suffix]
         assert reply.mimetype == expected
         reply.close()
+
+
+def test_every_module_the_page_imports_is_preloaded(client):
+    """The modules are fetched with the page, not one import level after another."""
+    document = html.fromstring(client.get("/dashboard?jurisdiction_id=paris.fr").data)
+    preloaded = {Path(href).name for href in document.xpath("//link[@rel='modulepreload']/@href")}
+    imported = set()
+    for path in (STATIC / "dashboard").glob("*.js"):
+        imported |= set(re.findall(r'from "\./([a-z]+\.js)"', path.read_text()))
+    assert imported and preloaded == imported
 
 
 def test_the_scripts_never_write_html_or_evaluate_text():

@@ -41,11 +41,17 @@ export function daySpan(start, end) {
   return Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86400000);
 }
 
+const formats = new Map();
+
 /** A number for people: integers as such, others with one decimal; null as "–". */
 export function formatNumber(value, lang) {
   if (value === null || value === undefined) return "–";
   const digits = Number.isInteger(value) ? 0 : 1;
-  return new Intl.NumberFormat(lang, { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(value);
+  const key = `${lang}:${digits}`;
+  if (!formats.has(key)) { // a formatter is costly to build: the table formats thousands of numbers
+    formats.set(key, new Intl.NumberFormat(lang, { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+  }
+  return formats.get(key).format(value);
 }
 
 /** An element with properties and children (text children become text nodes: never HTML). */
