@@ -43,7 +43,9 @@ export class Charts {
     const x = rows.map((c) => epoch(c.period));
     const base = (container) => ({
       width: this.width(container), height: 220, legend: { show: true },
-      scales: { x: { time: true } }, cursor: { drag: { x: false, y: false } },
+      // Counts and hours start at zero (a bar chart from 200 would exaggerate the differences).
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
+      cursor: { drag: { x: false, y: false } },
     });
     const volume = new uPlot({
       ...base(this.volumeContainer),

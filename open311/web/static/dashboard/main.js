@@ -7,7 +7,7 @@ import { Charts } from "./charts.js";
 import { DashboardMap } from "./mapview.js";
 import { apiFilters, chartPeriod, readState, writeState } from "./state.js";
 import { CellTable } from "./table.js";
-import { BLUES, HEAT, colourOf, daysBefore, el, formatNumber, today } from "./util.js";
+import { BLUES, HEAT, colourOf, daysBefore, el, formatMeasure, formatNumber, today } from "./util.js";
 
 const config = JSON.parse(document.getElementById("dashboard-config").textContent);
 const t = config.messages;
@@ -93,7 +93,7 @@ function showFigures(cell) {
   for (const dd of document.querySelectorAll(".kpis dd")) {
     const value = cell ? cell[dd.dataset.measure] : null;
     const withheld = cell && value === null && cell.withheld;
-    dd.textContent = withheld ? t.withheld : formatNumber(value ?? (cell ? null : 0), lang);
+    dd.textContent = withheld ? t.withheld : formatMeasure(dd.dataset.measure, value ?? (cell ? null : 0), lang);
     dd.dataset.value = value ?? "";
     dd.title = withheld ? cell.withheld : "";
     dd.classList.toggle("withheld", Boolean(withheld));

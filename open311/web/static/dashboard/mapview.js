@@ -1,7 +1,7 @@
 // The map: the city's areas as base map (choropleth of a measure), hexagons of requests, hot corners.
 // Leaflet (SVG for the areas and corners, canvas for the hexagons, which may be thousands).
 
-import { BLUES, HEAT, NO_VALUE, breaks, classOf, colourOf, el, formatNumber } from "./util.js";
+import { BLUES, HEAT, NO_VALUE, breaks, classOf, colourOf, el, formatMeasure, formatNumber } from "./util.js";
 
 const OUTLINE = { color: "#33414f", weight: 1, opacity: 0.9 };
 
@@ -58,7 +58,7 @@ export class DashboardMap {
     const value = this.values[properties.code];
     const shown = value === undefined ? null : value;
     return el("div", {}, el("strong", {}, properties.name),
-      el("div", {}, `${this.t[this.measure] || ""}: ${shown === null ? this.t.withheld : formatNumber(shown, this.lang)}`));
+      el("div", {}, `${this.t[this.measure] || ""}: ${shown === null ? this.t.withheld : formatMeasure(this.measure, shown, this.lang)}`));
   }
 
   /** Colour the areas by `values` (area code -> number or null) of `measure`; plain outlines in hexagon view. */

@@ -1,6 +1,6 @@
 // The sortable table area × category (one row per cell of statistics grouped by area and service).
 
-import { el, formatNumber } from "./util.js";
+import { el, formatMeasure } from "./util.js";
 
 const COLUMNS = ["area_name", "service_name", "opened", "closed", "backlog", "overdue", "closed_on_time_pct",
   "median_hours_to_close", "p90_hours_to_close"];
@@ -62,7 +62,7 @@ export class CellTable {
       if (TEXT_COLUMNS.has(column)) return el("td", {}, value || "");
       const withheld = value === null && row.withheld;
       return el("td", { className: withheld ? "withheld" : "", title: withheld ? row.withheld : "" },
-        withheld ? this.t.withheld : formatNumber(value, this.lang));
+        withheld ? this.t.withheld : formatMeasure(column, value, this.lang));
     })));
     if (!body.length) body.push(el("tr", {}, el("td", { colSpan: COLUMNS.length }, this.t.no_data)));
     this.table.tBodies[0].replaceChildren(...body);

@@ -43,15 +43,22 @@ export function daySpan(start, end) {
 
 const formats = new Map();
 
-/** A number for people: integers as such, others with one decimal; null as "–". */
-export function formatNumber(value, lang) {
+/** A number for people with `digits` decimals (default: none for integers, one otherwise); null as "–". */
+export function formatNumber(value, lang, digits = Number.isInteger(value) ? 0 : 1) {
   if (value === null || value === undefined) return "–";
-  const digits = Number.isInteger(value) ? 0 : 1;
   const key = `${lang}:${digits}`;
   if (!formats.has(key)) { // a formatter is costly to build: the table formats thousands of numbers
     formats.set(key, new Intl.NumberFormat(lang, { maximumFractionDigits: digits, minimumFractionDigits: digits }));
   }
   return formats.get(key).format(value);
+}
+
+/** Measures that count requests (shown as integers); the others (hours, %, per km²) have one decimal. */
+const COUNTS = new Set(["opened", "closed", "backlog", "overdue"]);
+
+/** A measure's value for people. */
+export function formatMeasure(measure, value, lang) {
+  return formatNumber(value, lang, COUNTS.has(measure) ? 0 : 1);
 }
 
 /** An element with properties and children (text children become text nodes: never HTML). */
