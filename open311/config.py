@@ -95,6 +95,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MEDIA_MAX_BYTES", _positive_int, 10 * 1024 * 1024, "Extension: largest photo accepted, in bytes."),
     Setting("LOG_LEVEL", _text, "INFO", "Python logging level."),
     Setting("SQL_ECHO", _boolean, False, "Log every SQL statement."),
+    Setting(
+        "STATISTICS_MIN_SAMPLE",
+        _positive_int,
+        10,
+        "Extension: statistics withhold medians, p90 and percentages of fewer closed requests (per call: min_sample).",
+    ),
 )
 
 
