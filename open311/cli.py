@@ -464,3 +464,32 @@ def openapi(output: Path) -> None:
 
     output.write_text(openapi_yaml())
     click.echo(f"Wrote {output}")
+
+
+@main.group()
+def statistics() -> None:
+    """Extension: the rollups behind GET statistics (kept by the database; see docs/metrics.md)."""
+
+
+@statistics.command("fold")
+def statistics_fold() -> None:
+    """Add the pending changes to the rollups now (the database does it every 256 changes)."""
+    from .logic.insight.rollups import fold
+
+    with _session() as session:
+        fold(session)
+        session.commit()
+    click.echo("Folded the pending changes into the rollups.")
+
+
+@statistics.command("rebuild")
+@click.option("--jurisdiction", "jurisdiction_id", help="The jurisdiction_id (needed when several are hosted).")
+def statistics_rebuild(jurisdiction_id: str | None) -> None:
+    """Recompute a jurisdiction's rollups from its requests (after a load made without them)."""
+    from .logic.insight.rollups import rebuild
+
+    with _session() as session:
+        jurisdiction = _jurisdiction(session, jurisdiction_id)
+        rebuild(session, jurisdiction)
+        session.commit()
+        click.echo(f"Rebuilt the rollups of {jurisdiction.jurisdiction_id}.")

@@ -108,6 +108,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DASHBOARD_TILE_ATTRIBUTION", _text, None, "Extension: the credit shown with DASHBOARD_TILE_URL's tiles."),
     Setting("LOG_LEVEL", _text, "INFO", "Python logging level."),
     Setting("SQL_ECHO", _boolean, False, "Log every SQL statement."),
+    Setting(
+        "STATISTICS_MIN_SAMPLE",
+        _positive_int,
+        10,
+        "Extension: statistics withhold medians, p90 and percentages of fewer closed requests (per call: min_sample).",
+    ),
 )
 
 

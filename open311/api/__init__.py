@@ -37,7 +37,7 @@ class Open311Api(Api):
 
 def init_api(app: Flask) -> Open311Api:
     """Register the blueprint, the ``fmt`` converter, the error handlers and /docs."""
-    from . import areas, catalog, requests, workflow  # noqa: F401  (register their views)
+    from . import areas, catalog, insight, requests, workflow  # noqa: F401  (register their views)
     from .blueprint import geo_report
     from .cache import init_cache
     from .media import media

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -65,13 +66,11 @@ def store_and_commit(session, upload: Upload | None) -> None:
     session.commit()
 
 
-def _query(args: dict) -> RequestQuery:
+def request_filters(args: dict) -> RequestQuery:
+    """The filters of GET requests (all but ids, dates and paging): statistics and maps take them too."""
     return RequestQuery(
-        service_request_ids=args.get("service_request_id", []),
         service_codes=args.get("service_code", []),
         statuses=args.get("status", []),
-        start_date=args.get("start_date"),
-        end_date=args.get("end_date"),
         updated_after=args.get("updated_after"),
         updated_before=args.get("updated_before"),
         bbox=args.get("bbox"),
@@ -81,6 +80,15 @@ def _query(args: dict) -> RequestQuery:
         agencies=args.get("agency_responsible", []),
         areas=args.get("area", []),
         detailed_statuses=args.get("detailed_status", []),
+    )
+
+
+def _query(args: dict) -> RequestQuery:
+    return replace(
+        request_filters(args),
+        service_request_ids=args.get("service_request_id", []),
+        start_date=args.get("start_date"),
+        end_date=args.get("end_date"),
         page=max(args["page"], 1),  # page=0 is page 1, as uReport does
         page_size=args["page_size"],
         snapshot=args.get("snapshot"),

@@ -131,6 +131,12 @@ def _conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuer
         conditions.append(ServiceRequest.requested_datetime >= start)
     if end is not None:
         conditions.append(ServiceRequest.requested_datetime <= end)
+    return conditions + filter_conditions(session, jurisdiction, query)
+
+
+def filter_conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuery) -> list[ColumnElement]:
+    """The conditions of every filter of ``query`` but its ids and dates (statistics use them too)."""
+    conditions: list[ColumnElement] = []
     if query.service_codes:
         # Conditions stay on service_request, with ids resolved first, so that counting and paging are
         # index-only scans walking the service's index in order.

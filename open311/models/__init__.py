@@ -5,6 +5,7 @@ from .base import Base
 from .department import Department
 from .jurisdiction import Area, AreaLayer, Jurisdiction
 from .outbox import OutboxEvent
+from .request_stats import RequestStats, StatsPending
 from .request_update import RequestUpdate
 from .routing import RoutingRule
 from .service import AttributeValue, Service, ServiceAttribute
@@ -19,6 +20,7 @@ __all__ = [
     "Department",
     "Jurisdiction",
     "OutboxEvent",
+    "RequestStats",
     "RequestUpdate",
     "RoutingRule",
     "Service",
@@ -26,4 +28,5 @@ __all__ = [
     "ServiceRequest",
     "ServiceRequestArea",
     "ServiceRequestContact",
+    "StatsPending",
 ]

@@ -106,7 +106,7 @@ def test_the_demo_is_the_same_every_time_and_all_day_long(history, targets):
             assert twin.changes[: len(request.changes)] == request.changes
 
 
-def test_loading_stores_lives_and_history_consistently(session):
+def test_loading_stores_lives_and_history_consistently(session, client):
     paris = resolve_jurisdiction(session, "paris.fr")
     report = load_demo_requests(session, paris, DEMO_HISTORY, now=NOW, requests=1500)
     assert report.imported.imported > 7500 - 20 and len(report.imported.refused) < 20  # jitter may leave Paris
@@ -137,6 +137,18 @@ def test_loading_stores_lives_and_history_consistently(session):
     ).all()
     assert dict(created) == {"received": len(rows)}
     assert report.changes == session.scalar(select(func.count()).where(RequestUpdate.kind == "status"))
+    # The statistics' rollups, kept by the database, hold the demo: every request and every closure.
+    cells = client.get(
+        "/open311/v2/statistics.json",
+        query_string={"jurisdiction_id": "paris.fr", "start_date": "2023-01-01", "end_date": "2025-03-18"},
+    ).get_json()
+    closed = [r for r in rows if r.status == "closed"]
+    assert (cells[0]["opened"], cells[0]["closed"], cells[0]["backlog"]) == (
+        len(rows),
+        len(closed),
+        len(rows) - len(closed),
+    )
+    assert cells[0]["median_hours_to_first_response"] is not None and cells[0]["withheld"] is None
     # A second load adds nothing.
     assert load_demo_requests(session, paris, DEMO_HISTORY, now=NOW, requests=3000) is None
     used = session.scalar(
