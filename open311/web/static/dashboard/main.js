@@ -26,6 +26,8 @@ const controls = {
   measure: document.getElementById("f-measure"),
   corners: document.getElementById("f-corners"),
 };
+/** How many hot corners the list and the map show (the largest). */
+const HOT_CORNERS = 10;
 const report = { generation: 0, drawnMs: null, cells: {}, error: null };
 window.o311Dashboard = report;
 
@@ -115,7 +117,7 @@ function legend(title, limits, palette, extra) {
 
 function showCorners(collection) {
   const list = document.getElementById("corners");
-  const features = collection ? collection.features.slice(0, 10) : [];
+  const features = collection ? collection.features.slice(0, HOT_CORNERS) : [];
   const items = features.map((feature) => {
     const p = feature.properties;
     const tops = (p.top_categories || []).map((c) => `${c.service_name} (${c.count})`).join(", ");
@@ -198,7 +200,7 @@ async function draw(push) {
     } else {
       legend(t.legend_hexagons, hexagonLimits, HEAT);
     }
-    map.setCorners(corners || { features: [] }, state.corners === "on");
+    map.setCorners(corners || { features: [] }, state.corners === "on", HOT_CORNERS);
     report.cells.corners = corners ? corners.features.length : 0;
     showCorners(corners);
     charts.draw(byPeriod, period);

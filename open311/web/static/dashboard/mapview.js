@@ -96,19 +96,21 @@ export class DashboardMap {
     return limits;
   }
 
-  /** Circle each hot corner (clusters=true features) at its radius, numbered by rank. */
-  setCorners(collection, visible) {
+  /** Circle the first `count` hot corners (clusters=true features, largest first) at their radius, with
+   * their rank as in the list beside the map; a click tells their size and top categories. */
+  setCorners(collection, visible, count) {
     this.cornerLayer.clearLayers();
     if (!visible) return;
-    collection.features.forEach((feature, index) => {
+    collection.features.slice(0, count).forEach((feature, index) => {
       const [lon, lat] = feature.geometry.coordinates;
       const circle = L.circle([lat, lon], {
         pane: "corners", radius: Math.max(feature.properties.radius_m, 15), color: "#6a1b9a", weight: 2,
         fillOpacity: 0.15, className: "o311-corner",
       });
-      circle.bindTooltip(() => el("div", {},
+      circle.bindTooltip(String(index + 1), { permanent: true, direction: "center", className: "o311-rank" });
+      circle.bindPopup(() => el("div", {},
         el("strong", {}, `#${index + 1} · ${formatNumber(feature.properties.count, this.lang)} ${this.t.requests_unit}`),
-        topCategories(this.t, feature.properties.top_categories)), { className: "o311-tooltip" });
+        topCategories(this.t, feature.properties.top_categories)));
       this.cornerLayer.addLayer(circle);
     });
   }
