@@ -37,6 +37,7 @@ SINGULAR = {
     "media_urls": "media_url",
     "duplicate_candidates": "request",
     "areas": "area",
+    "statistics": "cell",  # Extension: GET statistics
 }
 
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'

@@ -35,7 +35,7 @@ class Open311Api(Api):
 
 def init_api(app: Flask) -> Open311Api:
     """Register the blueprint, the ``fmt`` converter, the error handlers and /docs."""
-    from . import catalog, export, requests, workflow  # noqa: F401  (register their views)
+    from . import areas, catalog, export, insight, requests, workflow  # noqa: F401  (register their views)
     from .blueprint import SANDBOX_NAME, SANDBOX_PREFIX, geo_report
     from .bounds import init_bounds
     from .browser import init_browser

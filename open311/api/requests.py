@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -88,14 +89,11 @@ def current_publication(jurisdiction) -> Publication:
     )
 
 
-def request_query(args: dict) -> RequestQuery:
-    """The filters of GET requests (and of the exports, which take no paging)."""
+def request_filters(args: dict) -> RequestQuery:
+    """The filters of GET requests (all but ids, dates and paging): statistics and maps take them too."""
     return RequestQuery(
-        service_request_ids=args.get("service_request_id", []),
         service_codes=args.get("service_code", []),
         statuses=args.get("status", []),
-        start_date=args.get("start_date"),
-        end_date=args.get("end_date"),
         updated_after=args.get("updated_after"),
         updated_before=args.get("updated_before"),
         bbox=args.get("bbox"),
@@ -105,6 +103,16 @@ def request_query(args: dict) -> RequestQuery:
         agencies=args.get("agency_responsible", []),
         areas=args.get("area", []),
         detailed_statuses=args.get("detailed_status", []),
+    )
+
+
+def request_query(args: dict) -> RequestQuery:
+    """The filters of GET requests with its ids, dates and paging (the exports take no paging)."""
+    return replace(
+        request_filters(args),
+        service_request_ids=args.get("service_request_id", []),
+        start_date=args.get("start_date"),
+        end_date=args.get("end_date"),
         page=max(args.get("page", 1), 1),  # page=0 is page 1, as uReport does
         page_size=args.get("page_size", MAX_RESULTS),
         snapshot=args.get("snapshot"),

@@ -174,15 +174,27 @@ def request_conditions(
         *_filters(session, jurisdiction, query, published),
     ]
     if query.areas:
-        conditions.append(
-            exists().where(
-                ServiceRequestArea.request_id == ServiceRequest.id,
-                ServiceRequestArea.area_id == Area.id,
-                Area.code.in_(query.areas),
-                Area.layer.has(jurisdiction_id=jurisdiction.id),
-            )
-        )
+        conditions.append(_in_areas(jurisdiction, query.areas))
     return conditions
+
+
+def filter_conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuery) -> list[ColumnElement]:
+    """The conditions of every filter of ``query`` but its ids and dates, the area filter included, on the
+    requests' real locations (statistics and maps count every category, docs/metrics.md)."""
+    conditions = _filters(session, jurisdiction, query, Publication())
+    if query.areas:
+        conditions.append(_in_areas(jurisdiction, query.areas))
+    return conditions
+
+
+def _in_areas(jurisdiction: Jurisdiction, codes: list[str]) -> ColumnElement:
+    """A request lies in one of the jurisdiction's areas with these codes (of any layer)."""
+    return exists().where(
+        ServiceRequestArea.request_id == ServiceRequest.id,
+        ServiceRequestArea.area_id == Area.id,
+        Area.code.in_(codes),
+        Area.layer.has(jurisdiction_id=jurisdiction.id),
+    )
 
 
 def _areas(session: Session, jurisdiction: Jurisdiction, codes: list[str]) -> tuple[list[int], bool]:

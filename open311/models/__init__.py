@@ -8,6 +8,8 @@ from .jurisdiction import Area, AreaLayer, Jurisdiction
 from .listing_version import ListingVersion
 from .outbox import OutboxEvent
 from .request_update import RequestUpdate, RequestUpdateContact
+from .request_stats import RequestStats, StatsPending
+from .request_update import RequestUpdate
 from .routing import RoutingRule
 from .service import AttributeValue, Service, ServiceAttribute
 from .service_request import ServiceRequest, ServiceRequestArea, ServiceRequestContact
@@ -23,6 +25,7 @@ __all__ = [
     "ListingVersion",
     "OutboxEvent",
     "RateLimitCounter",
+    "RequestStats",
     "RequestUpdate",
     "RequestUpdateContact",
     "RoutingRule",
@@ -32,4 +35,5 @@ __all__ = [
     "ServiceRequestArea",
     "ServiceRequestContact",
     "SubmissionFingerprint",
+    "StatsPending",
 ]

@@ -114,6 +114,12 @@ class ServiceRequest(Base):
     #: How the request came in (app name, "import", a channel recorded by the source).
     channel: Mapped[str | None] = mapped_column(String(100))
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id", ondelete="SET NULL"))
+    # Extension (statistics, docs/metrics.md): when its status first changed (closed_datetime above is the
+    # other time statistics read); kept by database triggers (migration insight1) from detailed_status and
+    # updated_datetime, so that every write path sets them alike.
+    first_response_datetime: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
     #: The request this one duplicates (Chicago's parent_service_request_id).
     parent_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("service_request.id", ondelete="SET NULL"), index=True
