@@ -7,9 +7,8 @@ from .flood import RateLimitCounter, SubmissionFingerprint
 from .jurisdiction import Area, AreaLayer, Jurisdiction
 from .listing_version import ListingVersion
 from .outbox import OutboxEvent
-from .request_update import RequestUpdate, RequestUpdateContact
 from .request_stats import RequestStats, StatsPending
-from .request_update import RequestUpdate
+from .request_update import RequestUpdate, RequestUpdateContact
 from .routing import RoutingRule
 from .service import AttributeValue, Service, ServiceAttribute
 from .service_request import ServiceRequest, ServiceRequestArea, ServiceRequestContact
@@ -34,6 +33,6 @@ __all__ = [
     "ServiceRequest",
     "ServiceRequestArea",
     "ServiceRequestContact",
-    "SubmissionFingerprint",
     "StatsPending",
+    "SubmissionFingerprint",
 ]
