@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export OPEN311_HOST ?= 127.0.0.1
 export OPEN311_PORT ?= 5000
 
-.PHONY: run test stop setup system-packages venv database demo lint format openapi cities bench clean
+.PHONY: run test stop setup system-packages venv database demo lint format openapi cities bench clean vendor
 
 run: setup demo  ## Serve the Paris demo on http://$(OPEN311_HOST):$(OPEN311_PORT)/open311/v2/
 	$(BIN)/open311 serve
@@ -52,6 +52,9 @@ openapi: venv  ## Regenerate openapi.yaml from the code
 
 cities: venv  ## Rebuild open311/cities/ from ../shared/data
 	$(BIN)/python scripts/build_cities.py
+
+vendor:  ## Re-install the dashboard's pinned JavaScript libraries (npm ci) and copy them into open311/web/static/vendor/
+	cd web && npm ci --no-audit --no-fund && $(PYTHON) vendor.py
 
 clean: stop
 	rm -rf $(VENV) var

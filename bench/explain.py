@@ -35,6 +35,14 @@ CASES = {
     "radius 500 m, 30 days": RequestQuery(lat=48.8584, long=2.2945, radius=500, start_date=NOW - timedelta(days=30)),
     "agency_responsible": RequestQuery(agencies=["DVD-STV-SO"]),
     "area": RequestQuery(areas=["7"]),
+    "area + status, 30 days": RequestQuery(
+        areas=["7"], statuses=["open"], start_date=NOW - timedelta(days=30), end_date=NOW
+    ),
+    "status closed": RequestQuery(statuses=["closed"]),
+    "detailed_status in_progress": RequestQuery(detailed_statuses=["in_progress"]),
+    "service_code, 5 years": RequestQuery(
+        service_codes=["5201"], start_date=NOW - timedelta(days=5 * 365), end_date=NOW
+    ),
     "service_request_id list": RequestQuery(service_request_ids=["1", "2", "3"]),
     "deep page (200 x 100)": RequestQuery(page=200, page_size=100, start_date=NOW - timedelta(days=90)),
 }

@@ -105,7 +105,8 @@ SELECT g.id, :jurisdiction, g.service_id,
        g.channel
 FROM gen g JOIN service s ON s.id = g.service_id LEFT JOIN gen_route rt ON rt.id = g.id;
 
-INSERT INTO service_request_area (request_id, layer_id, area_id) SELECT id, layer_id, area_id FROM gen_area;
+INSERT INTO service_request_area (request_id, layer_id, area_id, requested_datetime)
+SELECT x.id, x.layer_id, x.area_id, g.requested FROM gen_area x JOIN gen g ON g.id = x.id;
 
 INSERT INTO request_update (jurisdiction_id, request_id, kind, created, old_status, new_status, department_id,
                             old_department_id)

@@ -12,6 +12,8 @@ def _row(name: str, result: dict) -> str:
     one = result.get("one_client")
     single = f"{one['p50']:.2f} / {one['p99']:.2f}" if one else "—"
     errors = f" ({result['errors']} non-2xx)" if result.get("errors") else ""
+    if result.get("one_client_only"):
+        return f"| {name} | — | — | {single} |"
     return f"| {name} | {result['rps']:,.0f}{errors} | {result['p50']:.2f} / {result['p99']:.2f} | {single} |"
 
 
@@ -33,7 +35,11 @@ def targets(results: dict, floor: dict, compare: dict | None, importer: float, s
         ratio = results[name]["rps"] / framework
         lines.append(_check(f"case {name}: ≥ {share:.0%} of the framework floor's requests/s", ratio, share, True,
                             f"{results[name]['rps']:,.0f} / {framework:,.0f} = {ratio:.0%}"))  # fmt: skip
-    for name in ("2 requests.json", "3 filter 30 days", "5 bbox 7th", "5 radius 500 m"):
+    ratio = results["8 304 requests.json"]["rps"] / framework
+    lines.append(_check("case 8 304 Not Modified: ≥ 50% of the framework floor's requests/s", ratio, 0.5, True,
+                        f"{results['8 304 requests.json']['rps']:,.0f} / {framework:,.0f} = {ratio:.0%}"))  # fmt: skip
+    filters = [name for name in results if name.startswith(("10 ", "11 ")) and name in floor]
+    for name in ("2 requests.json", "3 filter 30 days", "5 bbox 7th", "5 radius 500 m", *filters):
         api, database = results[name]["one_client"]["p50"], floor[name]["p50"]
         lines.append(_check(f"case {name}: p50 at one client ≤ 2× the database floor", api / database, 2.0, False,
                             f"{api:.2f} ms / {database:.2f} ms = {api / database:.2f}×"))  # fmt: skip
@@ -44,7 +50,9 @@ def targets(results: dict, floor: dict, compare: dict | None, importer: float, s
     lines.append(_check("case 4: page 200 ≤ 2× page 1 (p50 at one client)", deep / first, 2.0, False,
                         f"{deep:.2f} ms / {first:.2f} ms = {deep / first:.2f}×"))  # fmt: skip
     if compare:
-        for name in ("3 filter 30 days", "6 request.json"):
+        for name in ("3 filter 30 days", "11 filter 30 days, 100 rows", "6 request.json"):
+            if name not in results or name not in compare:
+                continue
             big, small = results[name]["one_client"]["p50"], compare[name]["one_client"]["p50"]
             lines.append(_check(f"growth, case {name}: p50 ≤ 1.3× the small dataset's", big / small, 1.3, False,
                                 f"{big:.2f} ms / {small:.2f} ms = {big / small:.2f}×"))  # fmt: skip
@@ -58,6 +66,24 @@ def targets(results: dict, floor: dict, compare: dict | None, importer: float, s
         lines.append(_check("workers' memory flat over the soak (≤ 10% growth)", growth, 0.10, False,
                             f"{first_rss / 1024:.0f} MiB → {last_rss / 1024:.0f} MiB ({growth:+.1%}) over {soak[-1][0]} s"))  # fmt: skip
     return lines
+
+
+def _compression_table(costs: dict | None) -> list[str]:
+    """Bytes and CPU per answer of each coding for the 1,000-record listing (case 9)."""
+    if not costs:
+        return []
+    return [
+        "Compression of case 2's listing (1,000 records), per answer, in the server's own functions:",
+        "",
+        "| format, coding | bytes | share | CPU ms |",
+        "|---|---|---|---|",
+        *[
+            f"| {name} | {value['bytes']:,} | {value['bytes'] / costs[name.split()[0] + ' identity']['bytes']:.1%} | "
+            f"{value['cpu_ms']:.2f} |"
+            for name, value in costs.items()
+        ],
+        "",
+    ]
 
 
 def write_report(path: Path, *, requests, size, results, floor, compare, importer, soak, versions, command) -> None:
@@ -77,8 +103,9 @@ def write_report(path: Path, *, requests, size, results, floor, compare, importe
         "",
         "| case | requests/s (8 clients) | p50 / p99 ms (8 clients) | p50 / p99 ms (1 client) |",
         "|---|---|---|---|",
-        *[_row(name, result) for name, result in results.items() if name != "memory"],
+        *[_row(name, result) for name, result in results.items() if name not in ("memory", "compression")],
         "",
+        *_compression_table(results.get("compression")),
         "Floors, same run:",
         "",
         "| floor | requests/s | p50 / p99 ms |",
@@ -103,7 +130,16 @@ def write_report(path: Path, *, requests, size, results, floor, compare, importe
             "",
             "| case | requests/s (8 clients) | p50 / p99 ms (8 clients) | p50 / p99 ms (1 client) |",
             "|---|---|---|---|",
-            *[_row(name, compare[name]) for name in ("3 filter 30 days", "6 request.json", "7 POST requests.json")],
+            *[
+                _row(name, compare[name])
+                for name in (
+                    "3 filter 30 days",
+                    "11 filter 30 days, 100 rows",
+                    "6 request.json",
+                    "7 POST requests.json",
+                )
+                if name in compare
+            ],
             "",
         ]
     lines += ["## Targets", "", *targets(results, floor, compare, importer, soak), "", MARKER]

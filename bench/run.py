@@ -44,7 +44,7 @@ from .common import bench_url
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
-PORT = 5311
+PORT = int(os.environ.get("OPEN311_BENCH_PORT", "5311"))  # several checkouts may bench on one machine
 WORKERS, THREADS = 4, 2
 #: As many connections as the server has threads: gthread pins a keep-alive connection to a worker, so
 #: more connections than threads only measure queueing behind busy workers (multi-second p99s).
@@ -120,12 +120,14 @@ class Server:
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(path: str, seconds: int, connections: int, script: Path | None = None) -> dict:
+def wrk(path: str, seconds: int, connections: int, script: Path | None = None, headers: dict | None = None) -> dict:
     """Requests/s and p50/p99 (ms) of ``path`` under wrk; errors counted."""
     threads = min(2, connections)
     command = ["wrk", "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
     if script:
         command += ["-s", str(script)]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     output = subprocess.run([*command, f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True).stdout
     latency = {
         m.group(1): float(m.group(2)) * UNITS[m.group(3)]
@@ -201,6 +203,68 @@ def _cleanup(url: str, highest: int) -> None:
     engine.dispose()
 
 
+def _lua_poll(directory: Path, path: str) -> Path:
+    """A polling app: ``path`` with If-None-Match, keeping the ETag of each answer (a 304 carries the tag of
+    the window it moved to)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{PORT}{path}", timeout=60) as reply:
+        tag = reply.headers["ETag"]
+    script = directory / "poll.lua"
+    script.write_text(
+        f"local tag = '{tag}'\n"
+        "request = function()\n"
+        f'  return wrk.format("GET", "{path}", {{["If-None-Match"] = tag}})\n'
+        "end\n"
+        "response = function(status, headers, body)\n"
+        '  if headers["ETag"] then tag = headers["ETag"] end\n'
+        "end\n"
+    )
+    return script
+
+
+def compression_costs(seconds: float = 3.0) -> dict[str, dict]:
+    """Bytes and CPU time per answer of each coding for case 2's listing (1,000 records), JSON and XML,
+    compressed in this process by the server's own functions (median of repeated runs)."""
+    from open311.api.compression import CODINGS
+
+    costs = {}
+    for fmt in ("json", "xml"):
+        with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/open311/v2/requests.{fmt}", timeout=60) as reply:
+            body = reply.read()
+        costs[f"{fmt} identity"] = {"bytes": len(body), "cpu_ms": 0.0}
+        for coding, compress in CODINGS.items():
+            times, deadline = [], time.perf_counter() + seconds
+            while time.perf_counter() < deadline or len(times) < 5:
+                started = time.process_time()
+                packed = compress(body)
+                times.append(time.process_time() - started)
+            costs[f"{fmt} {coding}"] = {"bytes": len(packed), "cpu_ms": sorted(times)[len(times) // 2] * 1000}
+    for name, value in costs.items():
+        print(f"compression {name:14} {value['bytes']:>9,} bytes {value['cpu_ms']:6.2f} ms CPU", flush=True)
+    return costs
+
+
+def filter_cases(now: datetime) -> dict[str, tuple[str, RequestQuery]]:
+    """Cases 10: each other filter of GET requests, at one client beside its database floor (the same SQL
+    from psycopg); case 11: case 3 with 100 rows a page, the same number of rows at every size (growth)."""
+    now = now.replace(microsecond=0)
+    day, month, years = now - timedelta(days=1), now - timedelta(days=30), now - timedelta(days=5 * 365)
+    return {
+        "10 status closed": ("status=closed", RequestQuery(statuses=["closed"])),
+        "10 detailed_status": ("detailed_status=in_progress", RequestQuery(detailed_statuses=["in_progress"])),
+        "10 agency_responsible": ("agency_responsible=DVD-STV-SO", RequestQuery(agencies=["DVD-STV-SO"])),
+        "10 area 7th": ("area=7", RequestQuery(areas=["7"])),
+        "10 updated_after 1 day": (f"updated_after={_w3c(day)}", RequestQuery(updated_after=day)),
+        "10 service_code 5 years": (
+            f"service_code=5201&start_date={_w3c(years)}&end_date={_w3c(now)}",
+            RequestQuery(service_codes=["5201"], start_date=years, end_date=now),
+        ),
+        "11 filter 30 days, 100 rows": (
+            f"service_code=5201&status=open&start_date={_w3c(month)}&end_date={_w3c(now)}&page_size=100",
+            RequestQuery(service_codes=["5201"], statuses=["open"], start_date=month, end_date=now, page_size=100),
+        ),
+    }
+
+
 def api_cases(url: str, seconds: int, scripts: dict[str, Path], only: set[str] | None = None) -> dict[str, dict]:
     """Every case of the API (or those whose number is in ``only``), throughput (CONNECTIONS clients)
     and latency at one client."""
@@ -222,31 +286,48 @@ def api_cases(url: str, seconds: int, scripts: dict[str, Path], only: set[str] |
             "6 request.json": ("/", scripts["id_json"]),
             "6 request.xml": ("/", scripts["id_xml"]),
             "7 POST requests.json": (f"{base}/requests.json", scripts["post"]),
+            # Polling: the default listing asked again with the ETag of its last answer (304, no row read).
+            "8 304 requests.json": ("/", _lua_poll(scripts["directory"], f"{base}/requests.json")),
+            # The 1,000-record listing of case 2, compressed as a client asks.
+            "9 requests.json gzip": (f"{base}/requests.json", None, {"Accept-Encoding": "gzip"}),
+            "9 requests.json zstd": (f"{base}/requests.json", None, {"Accept-Encoding": "zstd"}),
         }
         if only:
             throughput = {name: case for name, case in throughput.items() if name.split()[0] in only}
-        for name, (path, script) in throughput.items():
-            results[name] = wrk(path, seconds, CONNECTIONS, script)
+        for name, (path, script, *headers) in throughput.items():
+            results[name] = wrk(path, seconds, CONNECTIONS, script, *headers)
             print(f"{name:24} {results[name]}", flush=True)
         for name in ("2 requests.json", "2 requests.xml", "3 filter 30 days", "4 page 1", "4 page 200",
-                     "5 bbox 7th", "5 radius 500 m", "6 request.json"):  # fmt: skip
+                     "5 bbox 7th", "5 radius 500 m", "6 request.json", "8 304 requests.json",
+                     "9 requests.json gzip", "9 requests.json zstd"):  # fmt: skip
             if name not in throughput:
                 continue
-            path, script = throughput[name]
-            results[name]["one_client"] = wrk(path, seconds, 1, script)
+            path, script, *headers = throughput[name]
+            results[name]["one_client"] = wrk(path, seconds, 1, script, *headers)
             print(f"{name:24} one client {results[name]['one_client']}", flush=True)
+        for name, (query, _listing) in filter_cases(now).items():
+            if not only or name.split()[0] in only:
+                results[name] = wrk(f"{base}/requests.json?{query}", seconds, 1)
+                results[name]["one_client"] = dict(results[name])
+                results[name]["one_client_only"] = True
+                print(f"{name:24} one client {results[name]}", flush=True)
         results["memory"] = {"peak_rss_kb": server.memory("VmHWM"), "workers": len(server.workers())}
+        if not only or "9" in only:
+            results["compression"] = compression_costs()
     return results
+
+
+def framework_floor(seconds: int) -> dict:
+    """The trivial Flask endpoint under the same settings: the median of three runs (this machine's speed
+    drifts by up to a third from one minute to the next)."""
+    with Server("bench.floor_app:create_app()"):
+        runs = sorted((wrk("/floor.json", seconds, CONNECTIONS) for _ in range(3)), key=lambda run: run["rps"])
+    return {**runs[1], "runs": [round(run["rps"]) for run in runs]}
 
 
 def floors(url: str, seconds: int, ids: int) -> dict[str, dict]:
     """The framework floor and the database floors of cases 2, 3, 5 and 6."""
-    results = {}
-    with Server("bench.floor_app:create_app()"):
-        # This machine's speed drifts by up to a third from one minute to the next (other tenants):
-        # the median of three runs.
-        runs = sorted((wrk("/floor.json", seconds, CONNECTIONS) for _ in range(3)), key=lambda run: run["rps"])
-        results["framework"] = {**runs[1], "runs": [round(run["rps"]) for run in runs]}
+    results = {"framework": framework_floor(seconds)}
     now = datetime.now(UTC)
     month = {"start_date": now - timedelta(days=30), "end_date": now}
     queries = {
@@ -255,6 +336,7 @@ def floors(url: str, seconds: int, ids: int) -> dict[str, dict]:
         "5 bbox 7th": RequestQuery(bbox=(2.28, 48.84, 2.33, 48.87), **month),
         "5 radius 500 m": RequestQuery(lat=48.8584, long=2.2945, radius=500, **month),
     }
+    queries.update({name: listing for name, (_query, listing) in filter_cases(now).items()})
     for name, query in queries.items():
         results[name] = db_floor.measure(url, db_floor.listing_sql(url, query), seconds)
     results["6 request.json"] = db_floor.measure(url, db_floor.single_sql(), seconds, ids=ids)
@@ -341,12 +423,24 @@ def main() -> None:
     directory = Path(tempfile.mkdtemp())
     key = _client_key(url)
     scripts = {"id_json": _lua_random_id(directory, "json", highest), "id_xml": _lua_random_id(directory, "xml", highest),
-               "post": _lua_post(directory, key)}  # fmt: skip
+               "post": _lua_post(directory, key), "directory": directory}  # fmt: skip
     if args.cases:
         try:
-            api_cases(url, args.duration, scripts, set(args.cases.split(",")))
+            results = api_cases(url, args.duration, scripts, set(args.cases.split(",")))
         finally:
             _cleanup(url, highest)
+        for name, (_query, listing) in filter_cases(datetime.now(UTC)).items():
+            if name in results:
+                database = db_floor.measure(url, db_floor.listing_sql(url, listing), args.duration)
+                ratio = results[name]["p50"] / database["p50"]
+                print(
+                    f"{name:24} p50 {results[name]['p50']:.1f} ms, database floor {database['p50']:.1f} ms: {ratio:.2f}x"
+                )
+        floor = framework_floor(args.duration)
+        print(f"framework floor {floor}")
+        for name, result in results.items():
+            if "rps" in result:
+                print(f"{name:24} {result['rps'] / floor['rps']:6.1%} of the framework floor's requests/s")
         return
     try:
         results = api_cases(url, args.duration, scripts)
@@ -357,7 +451,7 @@ def main() -> None:
             small_key = _client_key(args.compare_url)
             small_scripts = {"id_json": _lua_random_id(directory, "json", small_highest),
                              "id_xml": _lua_random_id(directory, "xml", small_highest),
-                             "post": _lua_post(directory, small_key)}  # fmt: skip
+                             "post": _lua_post(directory, small_key), "directory": directory}  # fmt: skip
             compare = {"requests": small_requests, **api_cases(args.compare_url, args.duration, small_scripts)}
             _cleanup(args.compare_url, small_highest)
         rate = importer_rate(url)

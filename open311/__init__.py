@@ -16,6 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .docs import init_docs
     from .provision import database_url
     from .server.logs import install as scrub_logs
+    from .web import init_web
 
     app = Flask(__name__)
     settings = load_settings()
@@ -32,4 +33,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     scrub_logs(logging.getLogger().handlers)
     init_db(app, app.config["DATABASE_URL"] or database_url(app.config), app.config.get("READ_DATABASE_URL"))
     init_api(app)
+    init_web(app)
     return app

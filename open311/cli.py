@@ -149,11 +149,26 @@ def load_city_command(city_file: Path) -> None:
 
 @main.command("load-demo")
 @click.option("--if-empty", is_flag=True, help="Only when no jurisdiction is loaded yet.")
-def load_demo(if_empty: bool) -> None:
-    """Load the Paris demo city shipped with the server and its 6,003 real DansMaRue sidewalk reports."""
+@click.option(
+    "--requests",
+    "generated",
+    type=click.IntRange(min=0),
+    default=36_500,
+    show_default=True,
+    help="Requests generated over the last year, besides the real history.",
+)
+@click.option("--seed", type=int, default=311, show_default=True, help="Seed of the generated data.")
+def load_demo(if_empty: bool, generated: int, seed: int) -> None:
+    """Load the Paris demo city and a lively year of requests ending today (README: "Demo data").
+
+    The 6,003 real DansMaRue sidewalk reports, shifted so that the last one is dated today, and a
+    generated year over the whole catalogue, each with a history of status changes.
+    """
+    from datetime import UTC, datetime
     from functools import partial
 
     from .logic.city_loader import load_city
+    from .logic.demo import load_demo_requests
 
     if if_empty:
         from sqlalchemy import select
@@ -170,11 +185,12 @@ def load_demo(if_empty: bool) -> None:
             return
     # The demo's departments post to the local demo receiver (scripts/webhook_receiver.py) on 127.0.0.1.
     _load(DEMO_CITY, partial(load_city, allow_private_webhooks=True))
-    from .logic.importer import import_requests
-
     with _session() as session:
-        report = import_requests(session, _jurisdiction(session, "paris.fr"), DEMO_HISTORY, source_format="dansmarue")
-    click.echo(f"DansMaRue history: {report.summary()}")
+        report = load_demo_requests(
+            session, _jurisdiction(session, "paris.fr"), DEMO_HISTORY, now=datetime.now(UTC), requests=generated,
+            seed=seed, progress=lambda message: click.echo(message, err=True),
+        )  # fmt: skip
+    click.echo(f"Demo requests: {report.summary()}" if report else "The demo's requests are already loaded.")
 
 
 def _load(city_file: Path, load_city) -> None:
@@ -484,3 +500,90 @@ def openapi(output: Path) -> None:
 
     output.write_text(openapi_yaml())
     click.echo(f"Wrote {output}")
+
+
+@main.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--jurisdiction", "jurisdiction_id", help="The jurisdiction_id (needed when several are hosted).")
+@click.option(
+    "--format", "formats", multiple=True, type=click.Choice(["csv", "ndjson", "geojson"]),
+    help="Formats to write (repeatable; default: all three).",
+)  # fmt: skip
+def export_command(directory: Path, jurisdiction_id: str | None, formats: tuple[str, ...]) -> None:
+    """Extension: write the open data files into DIRECTORY, one per month and format, with a manifest and a
+    datapackage.json; a rerun rewrites only the months that changed."""
+    from sqlalchemy.orm import Session
+
+    from .db import make_engine
+    from .errors import Open311Error
+    from .logic.opendata.export import FORMATS
+    from .logic.opendata.harvest import harvest
+
+    engine = make_engine(_url(_settings()))
+    snapshot = engine.execution_options(isolation_level="REPEATABLE READ")  # a month is read in one snapshot
+    try:
+        with Session(engine) as session:
+            jurisdiction = _jurisdiction(session, jurisdiction_id)
+            session.expunge(jurisdiction)
+        try:
+            report = harvest(
+                lambda: Session(snapshot), jurisdiction, directory, formats or FORMATS,
+                progress=lambda message: click.echo(message, err=True),
+            )  # fmt: skip
+        except Open311Error as exc:
+            raise click.ClickException(exc.description) from exc
+    finally:
+        engine.dispose()
+    click.echo(f"{directory}: {report.summary()}")
+
+
+@main.command("retention")
+@click.option("--dry-run", "mode", flag_value="dry-run", help="Print what is due for deletion, delete nothing.")
+@click.option("--apply", "mode", flag_value="apply", help="Delete what is due, in batches.")
+@click.option("--jurisdiction", "jurisdiction_id", help="Only this jurisdiction_id (default: every one).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True)
+def retention_command(mode: str | None, jurisdiction_id: str | None, batch_size: int) -> None:
+    """Extension: delete personal data, photos and sandbox requests past the city files' retention periods."""
+    from .logic.opendata.retention import retention
+
+    if mode is None:
+        raise click.UsageError("say --dry-run (print what is due) or --apply (delete it)")
+    settings = _settings()
+    with _session() as session:
+        jurisdiction = _jurisdiction(session, jurisdiction_id) if jurisdiction_id else None
+        report = retention(
+            session, Path(settings["MEDIA_DIR"]), apply=mode == "apply", jurisdiction=jurisdiction,
+            batch_size=batch_size, progress=lambda message: click.echo(message, err=True),
+        )  # fmt: skip
+    verb = "deleted" if report.applied else "due (dry run, nothing deleted)"
+    for counts in report.jurisdictions:
+        click.echo(f"{counts.summary()} {verb}")
+
+
+@main.group()
+def statistics() -> None:
+    """Extension: the rollups behind GET statistics (kept by the database; see docs/metrics.md)."""
+
+
+@statistics.command("fold")
+def statistics_fold() -> None:
+    """Add the pending changes to the rollups now (the database does it every 256 changes)."""
+    from .logic.insight.rollups import fold
+
+    with _session() as session:
+        fold(session)
+        session.commit()
+    click.echo("Folded the pending changes into the rollups.")
+
+
+@statistics.command("rebuild")
+@click.option("--jurisdiction", "jurisdiction_id", help="The jurisdiction_id (needed when several are hosted).")
+def statistics_rebuild(jurisdiction_id: str | None) -> None:
+    """Recompute a jurisdiction's rollups from its requests (after a load made without them)."""
+    from .logic.insight.rollups import rebuild
+
+    with _session() as session:
+        jurisdiction = _jurisdiction(session, jurisdiction_id)
+        rebuild(session, jurisdiction)
+        session.commit()
+        click.echo(f"Rebuilt the rollups of {jurisdiction.jurisdiction_id}.")

@@ -167,6 +167,14 @@ def get_session() -> Session:
     return g.db_session
 
 
+def detach_session() -> Session:
+    """The current session, handed over to the caller: the teardown no longer closes it (Extension: a
+    streamed export reads on after the view returns, and closes it when done)."""
+    session = get_session()
+    g.pop("db_session")
+    return session
+
+
 def discard_session() -> None:
     """Close the request's session (its connection is given back, or dropped if it failed); never raises.
 

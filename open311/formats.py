@@ -37,6 +37,7 @@ SINGULAR = {
     "media_urls": "media_url",
     "duplicate_candidates": "request",
     "areas": "area",
+    "statistics": "cell",  # Extension: GET statistics
 }
 
 XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -133,6 +134,12 @@ def render(fmt: str, root: str, payload: Any) -> bytes:
     return render_xml(root, payload)
 
 
+#: Extension: suffixes of formats without an error document of their own (GeoJSON, NDJSON, CSV exports),
+#: whose errors are JSON.
+JSON_ERROR_SUFFIXES = (".json", ".geojson", ".ndjson", ".csv")
+
+
 def format_from_path(path: str) -> str:
-    """The format a URL asks for: json for a ``.json`` suffix, xml for anything else (the required one)."""
-    return "json" if path.lower().endswith(".json") else "xml"
+    """The format a URL asks for: json for a ``.json`` suffix (and the JSON-based or CSV exports), xml for
+    anything else (the required one)."""
+    return "json" if path.lower().endswith(JSON_ERROR_SUFFIXES) else "xml"

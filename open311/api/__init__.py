@@ -35,11 +35,13 @@ class Open311Api(Api):
 
 def init_api(app: Flask) -> Open311Api:
     """Register the blueprint, the ``fmt`` converter, the error handlers and /docs."""
-    from . import catalog, requests, workflow  # noqa: F401  (register their views)
+    from . import areas, catalog, export, insight, requests, workflow  # noqa: F401  (register their views)
     from .blueprint import SANDBOX_NAME, SANDBOX_PREFIX, geo_report
     from .bounds import init_bounds
     from .browser import init_browser
     from .cache import init_cache
+    from .compression import init_compression
+    from .conditional import init_conditional
     from .documentation import document, document_after_registration
     from .media import media
     from .ops import init_ops
@@ -50,6 +52,8 @@ def init_api(app: Flask) -> Open311Api:
     init_browser(app)
     init_rate_limits(app)
     init_cache(app)
+    init_conditional(app)
+    init_compression(app)
     app.url_map.converters["fmt"] = FormatConverter
     api = Open311Api(app)
     api.register_converter(FormatConverter, lambda _converter: {"type": "string", "enum": list(FORMATS)})

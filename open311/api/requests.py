@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -11,13 +13,22 @@ from flask.views import MethodView
 
 from ..db import get_session
 from ..logic.catalog import find_service
-from ..logic.request_search import RequestQuery, get_request, resolve_token, search_requests
+from ..logic.opendata.publication import Publication, publication
+from ..logic.request_search import (
+    MAX_RESULTS,
+    RequestQuery,
+    get_request,
+    listing_window,
+    prepare_listing,
+    resolve_token,
+)
 from ..logic.submission import Submission, submit_request
 from ..media import Upload, check_upload, store_upload
 from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs, form_and_query
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .cache import catalog_cache, frozen
 from .catalog import current_jurisdiction
+from .conditional import VALIDATOR_HEADERS, listing_validators, not_modified
 from .folding import fold, known_answer
 from .keys import KEYED, authenticated
 from .public_url import public_url
@@ -71,13 +82,18 @@ def store_and_commit(session, upload: Upload | None) -> None:
     session.commit()
 
 
-def _query(args: dict) -> RequestQuery:
+def current_publication(jurisdiction) -> Publication:
+    """Extension: the jurisdiction's publication settings, kept per worker like the catalogue."""
+    return catalog_cache().get_or_make(
+        ("publication", jurisdiction.id), lambda: publication(get_session(), jurisdiction)
+    )
+
+
+def request_filters(args: dict) -> RequestQuery:
+    """The filters of GET requests (all but ids, dates and paging): statistics and maps take them too."""
     return RequestQuery(
-        service_request_ids=args.get("service_request_id", []),
         service_codes=args.get("service_code", []),
         statuses=args.get("status", []),
-        start_date=args.get("start_date"),
-        end_date=args.get("end_date"),
         updated_after=args.get("updated_after"),
         updated_before=args.get("updated_before"),
         bbox=args.get("bbox"),
@@ -87,14 +103,25 @@ def _query(args: dict) -> RequestQuery:
         agencies=args.get("agency_responsible", []),
         areas=args.get("area", []),
         detailed_statuses=args.get("detailed_status", []),
-        page=max(args["page"], 1),  # page=0 is page 1, as uReport does
-        page_size=args["page_size"],
-        snapshot=args.get("snapshot"),
-        extensions=args["extensions"],
     )
 
 
-def _paging_headers(page) -> dict[str, str]:
+def request_query(args: dict) -> RequestQuery:
+    """The filters of GET requests with its ids, dates and paging (the exports take no paging)."""
+    return replace(
+        request_filters(args),
+        service_request_ids=args.get("service_request_id", []),
+        start_date=args.get("start_date"),
+        end_date=args.get("end_date"),
+        page=max(args.get("page", 1), 1),  # page=0 is page 1, as uReport does
+        page_size=args.get("page_size", MAX_RESULTS),
+        snapshot=args.get("snapshot"),
+        extensions=args.get("extensions", False),
+    )
+
+
+def paging_headers(page) -> dict[str, str]:
+    """X-Result-Count, X-Page, ... and Link (Extension) of one page of a listing."""
     headers = {
         "X-Result-Count": str(page.total),
         "X-Page": str(page.page),
@@ -121,12 +148,22 @@ class Requests(MethodView):
 
     @geo_report.arguments(RequestsArgs(), location="query")
     @also_xml(200)
-    @geo_report.response(200, ServiceRequestSchema(many=True), headers=PAGING_HEADERS)
+    @geo_report.response(200, ServiceRequestSchema(many=True), headers={**PAGING_HEADERS, **VALIDATOR_HEADERS})
+    @geo_report.alt_response(304, description="Extension: not modified since the ETag or Last-Modified sent.")
     def get(self, args, fmt):
-        """Requests matching the filters, newest first (default: the last 90 days, at most 1000)."""
-        jurisdiction = current_jurisdiction(args)
-        page = search_requests(get_session(), jurisdiction, _query(args), counts=catalog_cache().get_or_make)
-        return respond(fmt, "service_requests", page.records, headers=_paging_headers(page))
+        """Requests matching the filters, newest first (default: the last 90 days, at most 1000).
+        Extension: a repeated call with If-None-Match (or If-Modified-Since) answers 304 while nothing changed."""
+        session, jurisdiction, query = get_session(), current_jurisdiction(args), request_query(args)
+        window = listing_window(query, datetime.now(UTC))
+        state, validators, unchanged = listing_validators(jurisdiction, window)  # before any row is read
+        listing = prepare_listing(
+            session, jurisdiction, query, highest_id=state.highest_id, window=window,
+            published=current_publication(jurisdiction),
+        )  # fmt: skip
+        if unchanged:
+            return not_modified(validators)
+        page = listing.read(session, counts=catalog_cache().get_or_make)
+        return respond(fmt, "service_requests", page.records, headers={**paging_headers(page), **validators})
 
     @geo_report.arguments(SubmissionArgs(), location="form", content_type="application/x-www-form-urlencoded")
     @geo_report.doc(security=KEYED)

@@ -119,6 +119,13 @@ def place(
     return Placement(tuple(zip(area_ids or (), layer_ids or (), strict=True)), department_id, now)
 
 
+def routed_department_id(jurisdiction: Jurisdiction, service: Service, placement: Placement) -> int | None:
+    """The department a request placed by :func:`place` goes to: the routing rule's, else the defaults."""
+    if placement.rule_department_id is not None:
+        return placement.rule_department_id
+    return default_department_id(jurisdiction, service)
+
+
 def default_department_id(jurisdiction: Jurisdiction, service: Service) -> int | None:
     """Where a request goes when no routing rule applies: the service's default, else the jurisdiction's."""
     if service.default_department_id is not None:

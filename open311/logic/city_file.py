@@ -52,6 +52,14 @@ class CorsSection(_Strict):
     )
 
 
+class RetentionSection(_Strict):
+    """Extension (open data): how long personal data, photos and sandbox requests are kept."""
+
+    contact_months = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1200))
+    media_months = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1200))
+    sandbox_days = fields.Integer(load_default=None, validate=validate.Range(min=1, max=36500))
+
+
 class JurisdictionSection(_Strict):
     """The ``jurisdiction`` section."""
 
@@ -73,6 +81,9 @@ class JurisdictionSection(_Strict):
         metadata={"description": "Serve a test endpoint: a sandbox with the same catalogue, reaching no department."},
     )
     cors = fields.Nested(CorsSection, load_default=lambda: {"read_origins": ["*"], "write_origins": []})
+    # Extension (open data): whether photos are public, for every service that does not say.
+    publish_media = fields.Boolean(load_default=True, metadata={"description": "Publish the photos' URLs."})
+    retention = fields.Nested(RetentionSection, load_default=dict)
 
 
 class LayerSection(_Strict):
@@ -174,6 +185,11 @@ class ServiceSection(_Strict):
     resolution_hours = fields.Integer(load_default=None, validate=validate.Range(min=1))
     duplicate_radius_m = fields.Integer(load_default=50, validate=validate.Range(min=0, max=5000))
     duplicate_window_days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=3650))
+    # Extension (open data, docs/open-data.md): kept out of public listings and exports; published on a
+    # grid of this many metres; photos published or not (default: the jurisdiction's publish_media).
+    publish = fields.Boolean(load_default=True)
+    blur = fields.Integer(load_default=None, validate=validate.Range(min=10, max=10_000))
+    publish_media = fields.Boolean(load_default=None)
     attributes = fields.List(fields.Nested(AttributeSection), load_default=list)
     translations = _translations(ServiceTexts)
 

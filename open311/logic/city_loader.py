@@ -87,6 +87,9 @@ def _upsert_jurisdiction(session: Session, section: dict, sandbox_of: Jurisdicti
     # Extension: CORS origins, lower-cased as browsers send them.
     jurisdiction.cors_read_origins = [origin.lower() for origin in section["cors"]["read_origins"]]
     jurisdiction.cors_write_origins = [origin.lower() for origin in section["cors"]["write_origins"]]
+    # Extension (open data): retention periods (none given: kept).
+    for key in ("contact_months", "media_months", "sandbox_days"):
+        setattr(jurisdiction, f"retention_{key}", section["retention"].get(key))
     jurisdiction.changeset = func.now()
     session.flush()
     return jurisdiction
@@ -242,6 +245,10 @@ def _sync_services(
             setattr(service, key, section[key])
         service.position = position
         service.default_department_id = departments[department].id if department else None
+        # Extension (open data): publication settings.
+        service.publish, service.blur_m = section["publish"], section["blur"]
+        media = section["publish_media"]
+        service.publish_media = city.data["jurisdiction"]["publish_media"] if media is None else media
         session.add(service)
         service.attributes.clear()
         session.flush()

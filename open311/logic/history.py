@@ -10,9 +10,10 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..formats import format_datetime
-from ..models import ApiKey, Department, Jurisdiction, RequestUpdate, ServiceRequest
+from ..models import ApiKey, Department, Jurisdiction, RequestUpdate, Service, ServiceRequest
 from ..models.service_request import CLOSED_STATUSES
 from .datetimes import date_window
+from .opendata.privacy import public_note
 from .policy import Action, authorize
 
 #: Our detailed statuses in mySociety's (FixMyStreet's) lower-case vocabulary (digest §5.11).
@@ -59,7 +60,7 @@ def public_notes(session: Session, jurisdiction: Jurisdiction, request_ids: list
                 "datetime": format_datetime(update.created.astimezone(zone)),
                 "type": _note_type(update),
                 "detailed_status": update.new_status,
-                "description": update.note,
+                "description": public_note(update),
             }
         )
     return notes
@@ -108,14 +109,19 @@ def updates_feed(
     """mySociety's GET servicerequestupdates: the changes made in [start, end] (default: the last 90 days)."""
     start, end = date_window(start, end, now)
     zone = ZoneInfo(jurisdiction.time_zone)
-    updates = session.scalars(
-        select(RequestUpdate)
+    # Extension (open data): nothing of the services kept out of public listings, photos only where
+    # the service publishes them.
+    updates = session.execute(
+        select(RequestUpdate, Service.publish_media)
+        .join(ServiceRequest, ServiceRequest.id == RequestUpdate.request_id)
+        .join(Service, Service.id == ServiceRequest.service_id)
         .where(
             and_(
                 RequestUpdate.jurisdiction_id == jurisdiction.id,
                 RequestUpdate.kind != "created",
                 RequestUpdate.created >= start,
                 RequestUpdate.created <= end,
+                Service.publish,
             )
         )
         .order_by(RequestUpdate.created, RequestUpdate.id)
@@ -127,9 +133,9 @@ def updates_feed(
             "service_request_id": str(update.request_id),
             "status": FMS_STATUS[update.new_status],
             "updated_datetime": format_datetime(update.created.astimezone(zone)),
-            "description": update.note or "",
-            "media_url": update.media_url or "",
+            "description": public_note(update) or "",
+            "media_url": (update.media_url if publish_media else None) or "",
             "external_status_code": update.new_status,
         }
-        for update in updates
+        for update, publish_media in updates
     ]

@@ -261,8 +261,8 @@ WITH inserted AS (
     SELECT :jurisdiction, i.id, 'created', i.requested_datetime, i.detailed_status, i.department_id, i.department_id
     FROM inserted i
 ), areas AS (
-    INSERT INTO service_request_area (request_id, layer_id, area_id)
-    SELECT i.id, x.layer_id, x.area_id
+    INSERT INTO service_request_area (request_id, layer_id, area_id, requested_datetime)
+    SELECT i.id, x.layer_id, x.area_id, i.requested_datetime
     FROM inserted i JOIN import_staging s ON s.external_id = i.external_id JOIN import_area x ON x.line = s.line
 )
 SELECT count(*) FROM inserted
@@ -314,28 +314,45 @@ def import_requests(
     progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
     """Import a CSV file of historical requests into ``jurisdiction``; commits once per batch."""
-    report = ImportReport()
-    catalogue = _Catalogue(session, jurisdiction)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle, delimiter=delimiter)
         records = ((reader.line_num, row) for row in reader)
-        if source_format == "dansmarue":
-            rows = dansmarue_rows(records, catalogue, ZoneInfo(jurisdiction.time_zone))
-        else:
-            rows = generic_rows(records, catalogue, columns or {}, ZoneInfo(jurisdiction.time_zone))
-        batch: list[ImportRow] = []
-        for row in rows:
-            report.read += 1
-            if isinstance(row, _Refused):
-                report.refused.append((row.line, row.reason))
-                continue
-            batch.append(row)
-            if len(batch) >= batch_size:
-                _import_batch(session, jurisdiction, batch, report)
-                batch = []
-                if progress:
-                    progress(f"{report.read} rows read, {report.imported} imported")
-        if batch:
+        return import_records(
+            session, jurisdiction, records, source_format=source_format, columns=columns, batch_size=batch_size,
+            progress=progress,
+        )  # fmt: skip
+
+
+def import_records(
+    session: Session,
+    jurisdiction: Jurisdiction,
+    records: Iterable[tuple[int, dict]],
+    *,
+    source_format: str = "csv",
+    columns: dict[str, str] | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[str], None] | None = None,
+) -> ImportReport:
+    """Import rows given as (line number, {column: text}) pairs, as :func:`import_requests` does a file's."""
+    report = ImportReport()
+    catalogue = _Catalogue(session, jurisdiction)
+    if source_format == "dansmarue":
+        rows = dansmarue_rows(records, catalogue, ZoneInfo(jurisdiction.time_zone))
+    else:
+        rows = generic_rows(records, catalogue, columns or {}, ZoneInfo(jurisdiction.time_zone))
+    batch: list[ImportRow] = []
+    for row in rows:
+        report.read += 1
+        if isinstance(row, _Refused):
+            report.refused.append((row.line, row.reason))
+            continue
+        batch.append(row)
+        if len(batch) >= batch_size:
             _import_batch(session, jurisdiction, batch, report)
+            batch = []
+            if progress:
+                progress(f"{report.read} rows read, {report.imported} imported")
+    if batch:
+        _import_batch(session, jurisdiction, batch, report)
     report.refused.sort()
     return report

@@ -9,6 +9,14 @@ from sqlalchemy.orm import Session
 
 from ..models import Area, AreaLayer, Department, Jurisdiction, Service, ServiceRequest, ServiceRequestArea
 from .history import public_notes
+from .opendata.privacy import PUBLIC_ATTRIBUTES, PUBLIC_DESCRIPTION, PUBLIC_STATUS_NOTES
+from .opendata.publication import (
+    PUBLISHED_ADDRESS,
+    PUBLISHED_ADDRESS_ID,
+    PUBLISHED_LAT,
+    PUBLISHED_LONG,
+    PUBLISHED_MEDIA_URL,
+)
 
 
 def _w3c(column, name: str):
@@ -18,26 +26,26 @@ def _w3c(column, name: str):
 
 
 #: The only columns a GET reads, in the order and under the names of the record's fields (spec §2.5):
-#: the contact table is never joined.
+#: the contact table is never joined, texts people type are read through the privacy transform, and the
+#: point, address and media as the service's publication settings say (Extension, docs/open-data.md).
 RECORD_COLUMNS = (
     cast(ServiceRequest.id, Text).label("service_request_id"),
     ServiceRequest.status,
-    ServiceRequest.status_notes,
+    PUBLIC_STATUS_NOTES.label("status_notes"),
     Service.service_name,
     Service.service_code,
-    ServiceRequest.description,
+    PUBLIC_DESCRIPTION.label("description"),
     Department.name.label("agency_responsible"),
     ServiceRequest.service_notice,
     _w3c(ServiceRequest.requested_datetime, "requested_datetime"),
     _w3c(ServiceRequest.updated_datetime, "updated_datetime"),
     _w3c(ServiceRequest.expected_datetime, "expected_datetime"),
-    # Never null (strict clients need an address): the submitter's, else the one described at write time.
-    func.coalesce(ServiceRequest.address, ServiceRequest.location_description).label("address"),
-    ServiceRequest.address_id,
+    PUBLISHED_ADDRESS.label("address"),
+    PUBLISHED_ADDRESS_ID.label("address_id"),
     ServiceRequest.zipcode,
-    func.ST_Y(ServiceRequest.location).label("lat"),
-    func.ST_X(ServiceRequest.location).label("long"),
-    ServiceRequest.media_url,
+    PUBLISHED_LAT.label("lat"),
+    PUBLISHED_LONG.label("long"),
+    PUBLISHED_MEDIA_URL.label("media_url"),
 )
 RECORD_FIELDS = tuple(column.key for column in RECORD_COLUMNS)
 
@@ -48,7 +56,7 @@ EXTENDED_COLUMNS = (
     ServiceRequest.detailed_status,
     Department.code.label("department_code"),
     ServiceRequest.channel,
-    ServiceRequest.attributes,
+    PUBLIC_ATTRIBUTES.label("attributes"),
     ServiceRequest.parent_id,
 )
 

@@ -12,14 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..db import CompiledStatement
 from ..errors import BadRequest, NotFound
-from ..models import Area, Department, Jurisdiction, Service, ServiceRequest, ServiceRequestArea
+from ..models import Area, AreaLayer, Department, Jurisdiction, Service, ServiceRequest, ServiceRequestArea
 from .assignment import point
 from .datetimes import date_window
+from .opendata.publication import Publication, publication
 from .request_ids import as_request_id
 from .request_records import record_query, to_records
 
@@ -68,24 +69,41 @@ class RequestPage:
         return max(1, math.ceil(self.total / self.page_size))
 
 
-def _date_window(query: RequestQuery, now: datetime) -> tuple[datetime | None, datetime | None]:
+@dataclass(frozen=True)
+class Window:
+    """The requested_datetime window of a listing; ``moving`` when it follows the clock (the default)."""
+
+    start: datetime | None
+    end: datetime | None
+    moving: bool = False
+
+
+def listing_window(query: RequestQuery, now: datetime) -> Window:
     """The requested_datetime window (digest A6): any span the client names, 90 days around a lone date,
-    the last 90 days by default."""
-    if not (query.start_date or query.end_date) and (query.updated_after or query.updated_before):
-        # Extension: a client polling for changes wants every changed request, however old.
-        return None, None
-    return date_window(query.start_date, query.end_date, now)
+    the last 90 days by default (a window that moves with ``now``); none for a list of ids."""
+    if query.service_request_ids:
+        return Window(None, None)
+    if not (query.start_date or query.end_date):
+        if query.updated_after or query.updated_before:
+            # Extension: a client polling for changes wants every changed request, however old.
+            return Window(None, None)
+        return Window(*date_window(None, None, now), moving=True)
+    return Window(*date_window(query.start_date, query.end_date, now))
 
 
-def _geo_conditions(query: RequestQuery) -> list[ColumnElement]:
+def _geo_conditions(query: RequestQuery, published: Publication) -> list[ColumnElement]:
+    """Spatial filters match the published point (Extension: blurred services, docs/open-data.md); the
+    index finds the real locations within reach of it."""
     conditions: list[ColumnElement] = []
     if query.bbox:
         min_long, min_lat, max_long, max_lat = query.bbox
         if min_long >= max_long or min_lat >= max_lat:
             raise BadRequest("bbox must be min_long,min_lat,max_long,max_lat with min < max")
-        conditions.append(
-            ServiceRequest.location.op("&&")(func.ST_MakeEnvelope(min_long, min_lat, max_long, max_lat, 4326))
-        )
+        envelope = func.ST_MakeEnvelope(min_long, min_lat, max_long, max_lat, 4326)
+        margin = published.margin_degrees(max(abs(min_lat), abs(max_lat)))
+        if margin:
+            conditions.append(ServiceRequest.location.op("&&")(func.ST_Expand(envelope, margin)))
+        conditions.append(published.point().op("&&")(envelope))
     near = (query.lat, query.long, query.radius)
     if any(value is not None for value in near):
         if any(value is None for value in near):
@@ -95,10 +113,9 @@ def _geo_conditions(query: RequestQuery) -> list[ColumnElement]:
         centre = point(query.long, query.lat)
         # The && on an expanded box uses the GiST index; ST_DWithin on geography is exact in metres.
         degrees = query.radius / (METRES_PER_DEGREE * max(math.cos(math.radians(query.lat)), 0.01))
+        degrees += published.margin_degrees(query.lat)
         conditions.append(ServiceRequest.location.op("&&")(func.ST_Expand(centre, degrees)))
-        conditions.append(
-            func.ST_DWithin(func.Geography(ServiceRequest.location), func.Geography(centre), query.radius)
-        )
+        conditions.append(func.ST_DWithin(func.Geography(published.point()), func.Geography(centre), query.radius))
     return conditions
 
 
@@ -108,56 +125,154 @@ def _ids_of(session: Session, id_column, jurisdiction_column, code_column, juris
     return list(session.scalars(query)) or [0]
 
 
-def _conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuery) -> list[ColumnElement]:
-    conditions: list[ColumnElement] = [ServiceRequest.jurisdiction_id == jurisdiction.id]
-    if query.service_request_ids:
-        # The spec: service_request_id overrides every other argument.
-        ids = [i for i in map(as_request_id, query.service_request_ids) if i is not None]
-        conditions.append(ServiceRequest.id.in_(ids))
-        return conditions
-    # The default window is days wide: the application's clock serves as well as the database's and
-    # spares a round trip.
-    start, end = _date_window(query, datetime.now(UTC))
-    if start is not None:
-        conditions.append(ServiceRequest.requested_datetime >= start)
-    if end is not None:
-        conditions.append(ServiceRequest.requested_datetime <= end)
+def _filters(
+    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, published: Publication
+) -> list[ColumnElement]:
+    """The conditions on service_request besides its jurisdiction, window, snapshot and areas."""
+    # Extension: the services kept out of public listings are out of every listing (none usually).
+    filters: list[ColumnElement] = [*published.conditions()]
     if query.service_codes:
         # Conditions stay on service_request, with ids resolved first, so that counting and paging are
         # index-only scans walking the service's index in order.
         ids = _ids_of(
             session, Service.id, Service.jurisdiction_id, Service.service_code, jurisdiction, query.service_codes
         )
-        conditions.append(ServiceRequest.service_id.in_(ids))
+        filters.append(ServiceRequest.service_id.in_(ids))
     if query.statuses:
-        conditions.append(ServiceRequest.status.in_(query.statuses))
+        filters.append(ServiceRequest.status.in_(query.statuses))
     if query.detailed_statuses:
-        conditions.append(ServiceRequest.detailed_status.in_(query.detailed_statuses))
+        filters.append(ServiceRequest.detailed_status.in_(query.detailed_statuses))
     if query.updated_after:
-        conditions.append(ServiceRequest.updated_datetime > query.updated_after)
+        filters.append(ServiceRequest.updated_datetime > query.updated_after)
     if query.updated_before:
-        conditions.append(ServiceRequest.updated_datetime < query.updated_before)
+        filters.append(ServiceRequest.updated_datetime < query.updated_before)
     if query.agencies:
         ids = _ids_of(session, Department.id, Department.jurisdiction_id, Department.code, jurisdiction, query.agencies)
-        conditions.append(ServiceRequest.department_id.in_(ids))
+        filters.append(ServiceRequest.department_id.in_(ids))
+    filters.extend(_geo_conditions(query, published))
+    return filters
+
+
+def request_conditions(
+    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, published: Publication, *, bounded: bool = True
+) -> list[ColumnElement]:
+    """The WHERE conditions of ``query`` on service_request alone. ``bounded``: in the listing's window
+    (Extension: bulk exports take the same filters without the 90-day default, any span or none)."""
+    if query.service_request_ids:
+        # The spec: service_request_id overrides every other argument.
+        ids = [i for i in map(as_request_id, query.service_request_ids) if i is not None]
+        return [ServiceRequest.jurisdiction_id == jurisdiction.id, *published.conditions(), ServiceRequest.id.in_(ids)]
+    if bounded:
+        window = listing_window(query, datetime.now(UTC))
+    else:
+        if query.start_date and query.end_date and query.end_date < query.start_date:
+            raise BadRequest("end_date is before start_date")
+        window = Window(query.start_date, query.end_date)
+    conditions = [
+        ServiceRequest.jurisdiction_id == jurisdiction.id,
+        *_in_window(ServiceRequest.requested_datetime, window),
+        *_filters(session, jurisdiction, query, published),
+    ]
     if query.areas:
-        conditions.append(
-            exists().where(
-                ServiceRequestArea.request_id == ServiceRequest.id,
-                ServiceRequestArea.area_id == Area.id,
-                Area.code.in_(query.areas),
-                Area.layer.has(jurisdiction_id=jurisdiction.id),
-            )
-        )
-    conditions.extend(_geo_conditions(query))
+        conditions.append(_in_areas(jurisdiction, query.areas))
     return conditions
 
 
+def filter_conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuery) -> list[ColumnElement]:
+    """The conditions of every filter of ``query`` but its ids and dates, the area filter included, on the
+    requests' real locations (statistics and maps count every category, docs/metrics.md)."""
+    conditions = _filters(session, jurisdiction, query, Publication())
+    if query.areas:
+        conditions.append(_in_areas(jurisdiction, query.areas))
+    return conditions
+
+
+def _in_areas(jurisdiction: Jurisdiction, codes: list[str]) -> ColumnElement:
+    """A request lies in one of the jurisdiction's areas with these codes (of any layer)."""
+    return exists().where(
+        ServiceRequestArea.request_id == ServiceRequest.id,
+        ServiceRequestArea.area_id == Area.id,
+        Area.code.in_(codes),
+        Area.layer.has(jurisdiction_id=jurisdiction.id),
+    )
+
+
+def _areas(session: Session, jurisdiction: Jurisdiction, codes: list[str]) -> tuple[list[int], bool]:
+    """The ids of the jurisdiction's areas with these codes ([0], matching nothing, when none exists),
+    and whether they span several layers (a request is in one area of each layer)."""
+    rows = session.execute(
+        select(Area.id, Area.layer_id)
+        .join(AreaLayer)
+        .where(AreaLayer.jurisdiction_id == jurisdiction.id, Area.code.in_(codes))
+    ).all()
+    return [row.id for row in rows] or [0], len({row.layer_id for row in rows}) > 1
+
+
+def _source(
+    session: Session,
+    jurisdiction: Jurisdiction,
+    query: RequestQuery,
+    window: Window,
+    snapshot: int,
+    published: Publication,
+) -> tuple[Select, tuple]:
+    """SELECT (id, requested) of every matching request, and the columns to order it by."""
+    if query.service_request_ids:
+        # The spec: service_request_id overrides every other argument.
+        ids = [i for i in map(as_request_id, query.service_request_ids) if i is not None]
+        conditions = [ServiceRequest.jurisdiction_id == jurisdiction.id, ServiceRequest.id.in_(ids)]
+        filters = [*published.conditions()]
+    else:
+        filters = _filters(session, jurisdiction, query, published)
+    if query.areas and not query.service_request_ids:
+        # Extension: area. The area's rows are walked in the listing's order (migration perf2); the
+        # request's row is read only to apply the other filters.
+        area_ids, several_layers = _areas(session, jurisdiction, query.areas)
+        x = ServiceRequestArea
+        source = select(x.request_id.label("id"), x.requested_datetime.label("requested")).where(
+            x.area_id.in_(area_ids), x.request_id <= snapshot, *_in_window(x.requested_datetime, window)
+        )
+        if filters:
+            source = source.join(ServiceRequest, ServiceRequest.id == x.request_id).where(*filters)
+        if several_layers:  # in two of the areas at once: listed once
+            source = source.distinct()
+        return source, (x.requested_datetime, x.request_id)
+    if not query.service_request_ids:
+        conditions = [
+            ServiceRequest.jurisdiction_id == jurisdiction.id,
+            *_in_window(ServiceRequest.requested_datetime, window),
+        ]
+    source = select(ServiceRequest.id.label("id"), ServiceRequest.requested_datetime.label("requested")).where(
+        *conditions, *filters, ServiceRequest.id <= snapshot
+    )
+    return source, (ServiceRequest.requested_datetime, ServiceRequest.id)
+
+
+def _in_window(column, window: Window) -> list[ColumnElement]:
+    bounds = []
+    if window.start is not None:
+        bounds.append(column >= window.start)
+    if window.end is not None:
+        bounds.append(column <= window.end)
+    return bounds
+
+
 def listing_statement(
-    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int
-) -> tuple[Select, list[ColumnElement], int, int]:
-    """The SELECT of one page (and its conditions, page and page size), as the API runs it."""
-    conditions = [*_conditions(session, jurisdiction, query), ServiceRequest.id <= snapshot]
+    session: Session,
+    jurisdiction: Jurisdiction,
+    query: RequestQuery,
+    snapshot: int,
+    window: Window | None = None,
+    published: Publication | None = None,
+) -> tuple[Select, Select, int, int]:
+    """The SELECT of one page, the count of every page, the page and page size, as the API runs them;
+    the window is the query's at this moment unless given; ``published``: the jurisdiction's publication
+    settings (Extension; read when not given)."""
+    published = published if published is not None else publication(session, jurisdiction)
+    # The default window is days wide: the application's clock serves as well as the database's and
+    # spares a round trip.
+    window = window or listing_window(query, datetime.now(UTC))
+    source, (requested, request_id) = _source(session, jurisdiction, query, window, snapshot, published)
     if query.service_request_ids:
         page, page_size = 1, MAX_RESULTS
     else:
@@ -165,9 +280,7 @@ def listing_statement(
     # Deferred join: the page's ids come from the index alone (OFFSET walks index entries, not rows),
     # then only those rows are read.
     page_ids = (
-        select(ServiceRequest.id.label("id"), ServiceRequest.requested_datetime.label("requested"))
-        .where(and_(*conditions))
-        .order_by(ServiceRequest.requested_datetime.desc(), ServiceRequest.id.desc())
+        source.order_by(requested.desc(), request_id.desc())
         .limit(page_size)
         .offset((page - 1) * page_size)
         .subquery("page_ids")
@@ -178,7 +291,7 @@ def listing_statement(
         .order_by(page_ids.c.requested.desc(), page_ids.c.id.desc())
         .params(time_zone=jurisdiction.time_zone)
     )
-    return statement, conditions, page, page_size
+    return statement, select(func.count()).select_from(source.subquery("matching")), page, page_size
 
 
 def current_snapshot(session: Session) -> int:
@@ -189,43 +302,90 @@ def current_snapshot(session: Session) -> int:
 CountCache = Callable[[tuple, Callable[[], int]], int]
 
 
-def _count_key(jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int) -> tuple:
+def _count_key(jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int, published: Publication) -> tuple:
     paging = {"page", "page_size", "snapshot", "extensions"}
     values = tuple(
         tuple(value) if isinstance(value, list) else value for name, value in vars(query).items() if name not in paging
     )
-    return ("count", jurisdiction.id, snapshot, values)
+    return ("count", jurisdiction.id, snapshot, values, published)
+
+
+@dataclass
+class PreparedListing:
+    """A listing checked and built, its rows not read yet."""
+
+    jurisdiction: Jurisdiction
+    query: RequestQuery
+    statement: Select
+    count: Select
+    page: int
+    page_size: int
+    snapshot: int
+    published: Publication
+
+    def read(self, session: Session, counts: CountCache | None = None) -> RequestPage:
+        """Read the page and the total count.
+
+        ``counts`` may keep totals per (filters, snapshot) for a short time (the API passes its per-worker
+        cache): paging through a listing, or apps polling the same listing, then count once.
+        """
+        page, page_size = self.page, self.page_size
+        rows = session.connection().execute(self.statement).all()  # Core rows: no ORM bookkeeping
+        if len(rows) < page_size and (page == 1 or rows):
+            total = (page - 1) * page_size + len(rows)
+        else:
+
+            def count() -> int:
+                return session.scalar(self.count)
+
+            key = _count_key(self.jurisdiction, self.query, self.snapshot, self.published)
+            total = counts(key, count) if counts else count()
+        records = to_records(session, self.jurisdiction, rows, extensions=self.query.extensions)
+        return RequestPage(records, total, page, page_size, self.snapshot)
+
+
+def prepare_listing(
+    session: Session,
+    jurisdiction: Jurisdiction,
+    query: RequestQuery,
+    *,
+    highest_id: int | None = None,
+    window: Window | None = None,
+    published: Publication | None = None,
+) -> PreparedListing:
+    """Check the filters (400 naming the problem) and build the listing's statements, reading no request.
+    ``highest_id`` (the snapshot of a new listing), ``window`` and ``published`` (the publication settings)
+    are read or computed here unless given."""
+    published = published if published is not None else publication(session, jurisdiction)
+    if query.snapshot is not None:
+        snapshot = query.snapshot
+    else:
+        snapshot = highest_id if highest_id is not None else current_snapshot(session)
+    statement, count, page, page_size = listing_statement(session, jurisdiction, query, snapshot, window, published)
+    return PreparedListing(jurisdiction, query, statement, count, page, page_size, snapshot, published)
 
 
 def search_requests(
-    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, *, counts: CountCache | None = None
+    session: Session,
+    jurisdiction: Jurisdiction,
+    query: RequestQuery,
+    *,
+    counts: CountCache | None = None,
+    published: Publication | None = None,
 ) -> RequestPage:
-    """One page of the requests matching ``query``, newest first, with the total count.
-
-    ``counts`` may keep totals per (filters, snapshot) for a short time (the API passes its per-worker
-    cache): paging through a listing, or apps polling the same listing, then count once.
-    """
-    snapshot = query.snapshot if query.snapshot is not None else current_snapshot(session)
-    statement, conditions, page, page_size = listing_statement(session, jurisdiction, query, snapshot)
-    rows = session.connection().execute(statement).all()  # Core rows: no ORM bookkeeping for plain columns
-    if len(rows) < page_size and (page == 1 or rows):
-        total = (page - 1) * page_size + len(rows)
-    else:
-
-        def count() -> int:
-            return session.scalar(select(func.count()).select_from(ServiceRequest).where(and_(*conditions)))
-
-        total = counts(_count_key(jurisdiction, query, snapshot), count) if counts else count()
-    records = to_records(session, jurisdiction, rows, extensions=query.extensions)
-    return RequestPage(records, total, page, page_size, snapshot)
+    """One page of the requests matching ``query``, newest first, with the total count; ``counts`` and
+    ``published`` as in :func:`prepare_listing` and :meth:`PreparedListing.read`."""
+    return prepare_listing(session, jurisdiction, query, published=published).read(session, counts)
 
 
 #: Compiled once for psycopg (without and with the extension columns), run as a prepared statement.
+#: A request of a service kept out of public listings (Extension) is not found, as if absent.
 ONE_REQUEST = {
     extensions: CompiledStatement.of(
         record_query(extensions=extensions).where(
             ServiceRequest.id == bindparam("request_id"),
             ServiceRequest.jurisdiction_id == bindparam("jurisdiction_id"),
+            Service.publish,
         )
     )
     for extensions in (False, True)

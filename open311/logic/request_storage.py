@@ -37,8 +37,8 @@ WITH request AS (
     RETURNING id, jurisdiction_id, department_id, detailed_status, status_notes, updated_datetime, token,
               service_notice
 ), areas AS (
-    INSERT INTO service_request_area (request_id, layer_id, area_id)
-    SELECT request.id, placed.layer_id, placed.area_id
+    INSERT INTO service_request_area (request_id, layer_id, area_id, requested_datetime)
+    SELECT request.id, placed.layer_id, placed.area_id, now()
     FROM request, unnest(%(layer_ids)s::int[], %(area_ids)s::int[]) AS placed (layer_id, area_id)
 ), contact AS (
     INSERT INTO service_request_contact (request_id, email, first_name, last_name, phone, device_id, account_id)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..errors import BadRequest
 from ..metrics import PLACEMENTS_OUTSIDE
 from ..models import ApiKey, Jurisdiction, Service
-from .assignment import default_department_id, place
+from .assignment import default_department_id, place, routed_department_id
 from .attributes import check_attributes
 from .catalog import find_service
 from .duplicates import duplicate_candidates, duplicate_notice
@@ -84,9 +84,13 @@ def submit_request(
         point = geocode(submission.address_string, submission.address_id)
     if point:
         placement = place(session, jurisdiction, service, *point)
-        areas, department_id, now = placement.areas, placement.rule_department_id, placement.now
+        areas, department_id, now = (
+            placement.areas,
+            routed_department_id(jurisdiction, service, placement),
+            placement.now,
+        )
     else:
-        areas, department_id, now = (), None, None
+        areas, department_id, now = (), default_department_id(jurisdiction, service), None
     if point and not areas:
         outcome = "accepted" if jurisdiction.accept_outside else "refused"
         PLACEMENTS_OUTSIDE.labels(jurisdiction.jurisdiction_id, outcome).inc()  # Extension: /metrics
@@ -94,10 +98,11 @@ def submit_request(
         raise BadRequest(
             f"The location ({point[1]}, {point[0]}) is outside the jurisdiction {jurisdiction.jurisdiction_id}"
         )
-    if department_id is None:
-        department_id = default_department_id(jurisdiction, service)
 
-    candidates = duplicate_candidates(session, service, *point, now, time_zone=jurisdiction.time_zone) if point else []
+    # Extension (open data): the ids and distances of nearby reports would locate reports of a service
+    # kept out of public listings or published blurred: none are given for those.
+    hinted = point and service.publish and service.blur_m is None
+    candidates = duplicate_candidates(session, service, *point, now, time_zone=jurisdiction.time_zone) if hinted else []
     request = store_request(
         session,
         {

@@ -5,7 +5,9 @@ from .base import Base
 from .department import Department
 from .flood import RateLimitCounter, SubmissionFingerprint
 from .jurisdiction import Area, AreaLayer, Jurisdiction
+from .listing_version import ListingVersion
 from .outbox import OutboxEvent
+from .request_stats import RequestStats, StatsPending
 from .request_update import RequestUpdate, RequestUpdateContact
 from .routing import RoutingRule
 from .service import AttributeValue, Service, ServiceAttribute
@@ -19,8 +21,10 @@ __all__ = [
     "Base",
     "Department",
     "Jurisdiction",
+    "ListingVersion",
     "OutboxEvent",
     "RateLimitCounter",
+    "RequestStats",
     "RequestUpdate",
     "RequestUpdateContact",
     "RoutingRule",
@@ -29,5 +33,6 @@ __all__ = [
     "ServiceRequest",
     "ServiceRequestArea",
     "ServiceRequestContact",
+    "StatsPending",
     "SubmissionFingerprint",
 ]

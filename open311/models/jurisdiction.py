@@ -39,6 +39,11 @@ class Jurisdiction(Base):
     #: Extension: web origins whose pages may read the API (CORS; ``*``: any) and write to it.
     cors_read_origins: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{*}")
     cors_write_origins: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    # Extension (open data): how long personal data, photos and the sandbox twin's requests are kept
+    # (the city file's retention; NULL: kept). `open311 retention` applies them (docs/open-data.md).
+    retention_contact_months: Mapped[int | None] = mapped_column(Integer)
+    retention_media_months: Mapped[int | None] = mapped_column(Integer)
+    retention_sandbox_days: Mapped[int | None] = mapped_column(Integer)
 
     layers: Mapped[list[AreaLayer]] = relationship(
         back_populates="jurisdiction", order_by="AreaLayer.rank", cascade="all, delete-orphan"

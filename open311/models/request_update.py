@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -53,6 +54,9 @@ class RequestUpdate(Base):
     #: Every photo of an update that carried several (a repeated ``media_url``); ``media_url`` is the first.
     media_urls: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
     client_update_id: Mapped[str | None] = mapped_column(String(100))
+    # Extension (open data): the note with e-mail addresses and phone numbers removed, NULL when nothing
+    # was (migration odata1); public outputs read coalesce(public_note, note).
+    public_note: Mapped[str | None] = mapped_column(Text, Computed("public_text(note)", persisted=True))
 
 
 class RequestUpdateContact(Base):

@@ -52,6 +52,9 @@ class Service(Base):
     # Extension: the texts in other languages, {"en": {"service_name": ..., "description": ..., "keywords": ...,
     # "group": ...}} (the jurisdiction's language is in the columns themselves).
     translations: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    #: Extension (open data): whether the photos of its requests are public (the city file's
+    #: ``publish_media``, of the service or else of the jurisdiction; migration odata2).
+    publish_media: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
     attributes: Mapped[list[ServiceAttribute]] = relationship(
         back_populates="service", order_by="ServiceAttribute.order", cascade="all, delete-orphan"

@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Index,
     String,
@@ -50,7 +51,13 @@ class ServiceRequest(Base):
             text("id DESC"),
             postgresql_include=["status", "service_id", "department_id", "location"],
         ),
-        Index("ix_service_request_updated", "jurisdiction_id", "updated_datetime"),
+        # Extension: updated_after sorts its page from the index alone.
+        Index(
+            "ix_service_request_updated",
+            "jurisdiction_id",
+            "updated_datetime",
+            postgresql_include=["requested_datetime", "id"],
+        ),
         Index(
             "ix_service_request_service",
             "service_id",
@@ -95,6 +102,11 @@ class ServiceRequest(Base):
     requested_datetime: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_datetime: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expected_datetime: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Extension (open data): when the request last became closed, NULL while open. Kept by triggers on
+    #: every write path (migration odata3): the Bulk format's closed_datetime and the retention clock.
+    closed_datetime: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
     #: Batch services answer with this token; GET tokens/{token} resolves it.
     token: Mapped[str | None] = mapped_column(String(40), unique=True)
     #: Id in the system a request was imported from (unique per jurisdiction).
@@ -102,9 +114,24 @@ class ServiceRequest(Base):
     #: How the request came in (app name, "import", a channel recorded by the source).
     channel: Mapped[str | None] = mapped_column(String(100))
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id", ondelete="SET NULL"))
+    # Extension (statistics, docs/metrics.md): when its status first changed (closed_datetime above is the
+    # other time statistics read); kept by database triggers (migration insight1) from detailed_status and
+    # updated_datetime, so that every write path sets them alike.
+    first_response_datetime: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
     #: The request this one duplicates (Chicago's parent_service_request_id).
     parent_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("service_request.id", ondelete="SET NULL"), index=True
+    )
+    # Extension (open data): the texts public outputs show, with e-mail addresses and phone numbers
+    # removed (migration odata1, docs/open-data.md). Computed by PostgreSQL at every write; NULL when
+    # nothing was removed, so that public outputs read coalesce(public_x, x).
+    public_description: Mapped[str | None] = mapped_column(Text, Computed("public_text(description)", persisted=True))
+    public_status_notes: Mapped[str | None] = mapped_column(Text, Computed("public_text(status_notes)", persisted=True))
+    public_address: Mapped[str | None] = mapped_column(Text, Computed("public_text(address)", persisted=True))
+    public_attributes: Mapped[dict | None] = mapped_column(
+        JSONB, Computed("public_attributes(attributes)", persisted=True)
     )
 
     areas: Mapped[list[ServiceRequestArea]] = relationship(cascade="all, delete-orphan")
@@ -115,11 +142,16 @@ class ServiceRequestArea(Base):
     """The area of one layer that holds a request."""
 
     __tablename__ = "service_request_area"
-    __table_args__ = (Index("ix_service_request_area_area", "area_id", "request_id"),)
+    # Extension: the area filter walks an area's requests in the listing's order and stops after a page.
+    __table_args__ = (
+        Index("ix_service_request_area_listing", "area_id", text("requested_datetime DESC"), text("request_id DESC")),
+    )
 
     request_id: Mapped[int] = mapped_column(ForeignKey("service_request.id", ondelete="CASCADE"), primary_key=True)
     layer_id: Mapped[int] = mapped_column(ForeignKey("area_layer.id", ondelete="CASCADE"), primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
+    #: The request's requested_datetime (migration perf2: filled in by a trigger when a writer leaves it out).
+    requested_datetime: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ServiceRequestContact(Base):

@@ -26,7 +26,7 @@ def names(reply) -> dict[str, str]:
 def test_the_jurisdictions_language_by_default(client):
     reply = services(client)
     assert reply.headers["Content-Language"] == "fr"
-    assert "Accept-Language" in {v.strip() for v in reply.headers["Vary"].split(",")}
+    assert "Accept-Language" in reply.vary  # beside Accept-Encoding
     assert names(reply)["5201"] == "Trottoirs : Affaissement, trou, bosse, pavé arraché"
 
 
@@ -62,8 +62,7 @@ def test_every_paris_service_and_group_in_english(client, fmt):
 def test_definitions_in_english_keep_their_keys(client):
     french = client.get(DEFINITION.format(code="5201", fmt="json")).get_json()
     reply = client.get(DEFINITION.format(code="5201", fmt="json") + "&locale=en")
-    assert reply.headers["Content-Language"] == "en"
-    assert "Accept-Language" in {v.strip() for v in reply.headers["Vary"].split(",")}
+    assert reply.headers["Content-Language"] == "en" and "Accept-Language" in reply.vary
     english = reply.get_json()
     size = english["attributes"][0]
     assert size["description"] == "How big is the defect?"

@@ -13,7 +13,8 @@ from referencing import Registry, Resource
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 RESPONSES = (
     "discovery", "services", "service_definition", "service_requests", "post_service_request", "token", "errors",
-    "service_request_updates",
+    "service_request_updates", "statistics",
+    "areas",
 )  # fmt: skip
 
 

@@ -1,0 +1,1 @@
+"""Extension: city insight — statistics, their rollups, hotspots and map tiles (issue 9, docs/metrics.md)."""
