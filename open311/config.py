@@ -163,6 +163,8 @@ SETTINGS: tuple[Setting, ...] = (
         _text,
         None,
         "Extension: networks allowed to read /metrics (e.g. 127.0.0.1/32,10.0.0.0/8); unset: public; off: no /metrics.",
+    ),
+    Setting(
         "DASHBOARD_REQUIRES_KEY",
         _boolean,
         False,
@@ -175,8 +177,6 @@ SETTINGS: tuple[Setting, ...] = (
         "Extension: a raster tile URL ({z}/{x}/{y}) drawn under the dashboard's areas (default: areas only).",
     ),
     Setting("DASHBOARD_TILE_ATTRIBUTION", _text, None, "Extension: the credit shown with DASHBOARD_TILE_URL's tiles."),
-    Setting("LOG_LEVEL", _text, "INFO", "Python logging level."),
-    Setting("SQL_ECHO", _boolean, False, "Log every SQL statement."),
     Setting(
         "STATISTICS_MIN_SAMPLE",
         _positive_int,
