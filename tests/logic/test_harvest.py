@@ -68,7 +68,10 @@ def test_a_rerun_rewrites_only_the_months_that_changed(paris, session, sessions,
     march = tmp_path / "paris.fr-requests-2024-03.csv"
     untouched = tmp_path / "paris.fr-requests-2024-02.csv"
     stamps = (march.stat().st_mtime_ns, untouched.stat().st_mtime_ns)
-    assert harvest(sessions, paris, tmp_path, formats=("csv",)).written == []
+    messages: list[str] = []
+    assert harvest(sessions, paris, tmp_path, formats=("csv",), progress=messages.append).written == []
+    assert [message.split(":")[0] for message in messages] == ["2024-02", "2024-03", "2024-04"]
+    assert all(message.endswith(" rows unchanged") for message in messages)
     in_march = ServiceRequest.requested_datetime.between(
         datetime(2024, 3, 1, tzinfo=PARIS_TIME), datetime(2024, 3, 31, 23, 59, tzinfo=PARIS_TIME)
     )

@@ -133,6 +133,7 @@ def harvest(
             if _unchanged(entry, validator.etag, directory, formats):
                 report.unchanged.append(label)
                 entries.append(entry)
+                say(f"{label}: {validator.count:,} rows unchanged")
                 continue
             files = {fmt: _write(directory / f"{prefix}-{label}.{fmt}", export.chunks(fmt)) for fmt in formats}
         finally:
