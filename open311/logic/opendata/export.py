@@ -206,14 +206,9 @@ class RequestExport(Export):
 
 
 def _feature(record: dict) -> bytes:
-    """A GeoJSON Feature of an export row: its published point and its columns. Written around the
-    properties' JSON (an encoder walking a nested document took twice as long)."""
-    properties = orjson.dumps(record)
-    if record["lat"] is None or record["long"] is None:
-        return b'{"type":"Feature","geometry":null,"properties":%b}' % properties
-    return b'{"type":"Feature","geometry":{"type":"Point","coordinates":[%r,%r]},"properties":%b}' % (
-        record["long"], record["lat"], properties,
-    )  # fmt: skip
+    """A GeoJSON Feature of an export row: its published point and its columns (one orjson call: writing
+    the Feature around the properties' JSON with Python's float repr took 1.3-2x as long)."""
+    return orjson.dumps({"type": "Feature", "geometry": point_geometry(record), "properties": record})
 
 
 def point_geometry(record: dict) -> dict | None:
