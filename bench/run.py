@@ -413,8 +413,15 @@ def main() -> None:
     parser.add_argument("--compare-url", help="a smaller bench database, for the growth ratios of cases 3, 6, 7")
     parser.add_argument("--soak", type=int, default=0, help="seconds of mixed load to watch the workers' memory")
     parser.add_argument("--output", type=Path, default=RESULTS)
-    parser.add_argument("--cases", help="only these API cases, by number (e.g. 6,7), printed, not written")
+    parser.add_argument("--cases", help="only these API cases, by number (e.g. 6,7, or export), printed, not written")
     args = parser.parse_args()
+    if args.cases and "export" in args.cases.split(","):  # Extension (issue 12): bench/export.py
+        from .export import run as export_case
+
+        print(export_case(bench_url()), flush=True)
+        args.cases = ",".join(case for case in args.cases.split(",") if case != "export")
+        if not args.cases:
+            return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk (make bench installs it when run as root)")
     url = bench_url()

@@ -71,3 +71,17 @@ def copy_request(session, request: ServiceRequest, count: int) -> None:
     )
     row = {name: getattr(request, name) for name in columns}
     session.execute(insert(ServiceRequest), [row] * count)
+
+
+def make_sandbox(session, of: str = "paris.fr"):
+    """The sandbox twin of the jurisdiction ``of`` (Extension: the test endpoint's jurisdiction)."""
+    from open311.models import Jurisdiction
+
+    production = resolve_jurisdiction(session, of)
+    sandbox = Jurisdiction(
+        jurisdiction_id=f"sandbox.{of}", name=f"{production.name} (sandbox)", time_zone=production.time_zone,
+        contact=production.contact, key_service=production.key_service, sandbox_of_id=production.id,
+    )  # fmt: skip
+    session.add(sandbox)
+    session.flush()
+    return sandbox

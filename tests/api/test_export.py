@@ -17,7 +17,7 @@ from open311.logic.jurisdictions import resolve_jurisdiction
 from open311.models import Jurisdiction, Service, ServiceRequest
 
 from ..conftest import POTHOLE
-from ..factories import make_request
+from ..factories import copy_request, make_request, make_sandbox
 
 EXPORT = "/open311/v2/export/requests.{fmt}?jurisdiction_id=paris.fr"
 BULK_COLUMNS = [
@@ -164,13 +164,7 @@ def test_errors_are_the_standards_list_in_json(client, query, status, text):
 
 
 def test_a_sandbox_never_exports(client, session):
-    paris = resolve_jurisdiction(session, "paris.fr")
-    sandbox = Jurisdiction(
-        jurisdiction_id="sandbox.paris.fr", name="Bac à sable", time_zone="Europe/Paris", contact="-",
-        key_service="-", sandbox_of_id=paris.id,
-    )  # fmt: skip
-    session.add(sandbox)
-    session.flush()
+    make_sandbox(session)
     for path in ("export/requests.csv", "export/requests.geojson", "export/datapackage.json"):
         reply = client.get(f"/open311/v2/{path}?jurisdiction_id=sandbox.paris.fr")
         assert reply.status_code == 404 and "sandbox" in reply.get_json()[0]["description"]
@@ -217,3 +211,15 @@ def test_the_served_datapackage_describes_the_three_exports(client, reports):
     assert csv_resource["path"].endswith("/open311/v2/export/requests.csv?jurisdiction_id=paris.fr")
     assert [field["name"] for field in csv_resource["schema"]["fields"]] == BULK_COLUMNS + OUR_COLUMNS
     assert "schema" not in package["resources"][2]
+
+
+def test_a_harvester_that_hangs_up_leaves_the_server_able_to_serve(client, session, reports):
+    """The client goes after the first chunk: the COPY is cancelled, the transaction ended, the
+    connection usable (here the test's own, shared by the next call)."""
+    copy_request(session, session.get(ServiceRequest, int(reports["closed"])), 3000)
+    reply = client.get(EXPORT.format(fmt="ndjson"))
+    chunks = iter(reply.response)
+    assert next(chunks) and next(chunks)  # a few hundred rows of the 3,003 are written
+    reply.close()
+    again = client.get(EXPORT.format(fmt="csv"))
+    assert again.headers["X-Result-Count"] == "3003" and again.data.count(b"\r\n") == 3004

@@ -43,9 +43,15 @@ def sessions(connection):
     return lambda: Session(bind=connection, join_transaction_mode="create_savepoint")
 
 
-def test_monthly_files_a_manifest_and_a_valid_datapackage(paris, sessions, tmp_path):
+def test_monthly_files_a_manifest_and_a_valid_datapackage(paris, session, sessions, tmp_path):
+    first = session.scalar(func.min(ServiceRequest.id).select())
+    session.execute(
+        update(ServiceRequest).where(ServiceRequest.id == first).values(description="Rappelez au 06 12 34 56 78")
+    )
     messages: list[str] = []
     report = harvest(sessions, paris, tmp_path, progress=messages.append)
+    assert report.redactions == {"description": 1, "status_notes": 0, "address": 0, "attributes": 0, "notes": 0}
+    assert report.summary().endswith("removed: 1 description, 0 status_notes, 0 address, 0 attributes, 0 notes")
     assert report.written == ["2024-02", "2024-03", "2024-04"] and report.rows > 1000
     assert len(messages) == 3 and messages[0].startswith("2024-02: ")
     manifest = json.loads((tmp_path / "manifest.json").read_text())
@@ -57,6 +63,7 @@ def test_monthly_files_a_manifest_and_a_valid_datapackage(paris, sessions, tmp_p
         march = list(csv.DictReader(handle))
     assert {row["requested_datetime"][:7] for row in march} == {"2024-03"}
     assert len(march) == next(m["rows"] for m in manifest["months"] if m["month"] == "2024-03")
+    assert "Rappelez au [phone removed]" in "".join(p.read_text() for p in tmp_path.glob("*.csv"))
     result = frictionless.validate(tmp_path / "datapackage.json")
     assert result.valid, result.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])[:5]
     assert len(result.tasks) == 3 * 3
@@ -68,7 +75,10 @@ def test_a_rerun_rewrites_only_the_months_that_changed(paris, session, sessions,
     march = tmp_path / "paris.fr-requests-2024-03.csv"
     untouched = tmp_path / "paris.fr-requests-2024-02.csv"
     stamps = (march.stat().st_mtime_ns, untouched.stat().st_mtime_ns)
-    assert harvest(sessions, paris, tmp_path, formats=("csv",)).written == []
+    messages: list[str] = []
+    assert harvest(sessions, paris, tmp_path, formats=("csv",), progress=messages.append).written == []
+    assert [message.split(":")[0] for message in messages] == ["2024-02", "2024-03", "2024-04"]
+    assert all(message.endswith(" rows unchanged") for message in messages)
     in_march = ServiceRequest.requested_datetime.between(
         datetime(2024, 3, 1, tzinfo=PARIS_TIME), datetime(2024, 3, 31, 23, 59, tzinfo=PARIS_TIME)
     )

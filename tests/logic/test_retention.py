@@ -12,9 +12,9 @@ from sqlalchemy import select, text
 from open311.cli import main
 from open311.logic.jurisdictions import resolve_jurisdiction
 from open311.logic.opendata.retention import local_media_file, retention
-from open311.models import Base, Jurisdiction, RequestUpdate, RequestUpdateContact, ServiceRequestContact
+from open311.models import Base, RequestUpdate, RequestUpdateContact, ServiceRequestContact
 
-from ..factories import make_request
+from ..factories import make_request, make_sandbox
 
 YEAR = timedelta(days=365)
 PHOTO = "0123456789abcdef0123456789abcdef.jpg"
@@ -49,12 +49,7 @@ def city(session, tmp_path):
     """Paris keeping contacts 12 months, photos 6 months and sandbox requests 30 days; New York keeps all."""
     paris = resolve_jurisdiction(session, "paris.fr")
     paris.retention_contact_months, paris.retention_media_months, paris.retention_sandbox_days = 12, 6, 30
-    sandbox = Jurisdiction(
-        jurisdiction_id="sandbox.paris.fr", name="Bac à sable", time_zone="Europe/Paris", contact="-",
-        key_service="-", sandbox_of_id=paris.id,
-    )  # fmt: skip
-    session.add(sandbox)
-    session.flush()
+    sandbox = make_sandbox(session)
     ids = {
         "closed_2_years": _request(session, closed_age=2 * YEAR, age=3 * YEAR, media_dir=tmp_path, photo=PHOTO),
         "closed_8_months": _request(session, closed_age=YEAR * 8 / 12, age=YEAR, media_dir=tmp_path,

@@ -26,6 +26,7 @@ from ...models import Jurisdiction, ServiceRequest
 from ..request_search import RequestQuery
 from .datapackage import datapackage, resource, resource_name, table_schema
 from .export import FORMATS, RequestExport, exported_jurisdiction, request_columns
+from .privacy import redaction_counts
 
 MANIFEST = "manifest.json"
 DATAPACKAGE = "datapackage.json"
@@ -39,12 +40,15 @@ class HarvestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     rows: int = 0
+    #: Stored texts of the jurisdiction that the privacy transform changes, by field.
+    redactions: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         """One line for the operator."""
+        redactions = ", ".join(f"{count:,} {name}" for name, count in self.redactions.items())
         return (
             f"{len(self.written)} months written ({self.rows:,} rows), {len(self.unchanged)} unchanged, "
-            f"{len(self.removed)} removed"
+            f"{len(self.removed)} removed; texts with e-mail addresses or phone numbers removed: {redactions}"
         )
 
 
@@ -120,6 +124,7 @@ def harvest(
     with sessions() as session:
         months = _months(session, jurisdiction)
         schema = table_schema(request_columns(session, jurisdiction))
+        report.redactions = redaction_counts(session, jurisdiction.id)
     zone, prefix = ZoneInfo(jurisdiction.time_zone), resource_name(jurisdiction.jurisdiction_id, "requests")
     entries = []
     for year, month in months:
@@ -133,6 +138,7 @@ def harvest(
             if _unchanged(entry, validator.etag, directory, formats):
                 report.unchanged.append(label)
                 entries.append(entry)
+                say(f"{label}: {validator.count:,} rows unchanged")
                 continue
             files = {fmt: _write(directory / f"{prefix}-{label}.{fmt}", export.chunks(fmt)) for fmt in formats}
         finally:
