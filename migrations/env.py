@@ -43,6 +43,9 @@ def _configure_and_run(connection) -> None:
         process_revision_directives=alembic_helpers.writer,
         render_item=alembic_helpers.render_item,
         compare_type=True,
+        # Each revision commits on its own: deferred triggers (the listing version's) fire between
+        # revisions, so that a later one may ALTER a table whose rows an earlier one changed.
+        transaction_per_migration=True,
     )
     with context.begin_transaction():
         context.run_migrations()

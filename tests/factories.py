@@ -78,6 +78,9 @@ def make_sandbox(session, of: str = "paris.fr"):
     from open311.models import Jurisdiction
 
     production = resolve_jurisdiction(session, of)
+    twin = session.scalar(select(Jurisdiction).where(Jurisdiction.sandbox_of_id == production.id))
+    if twin is not None:  # the city loader made it (the city file's sandbox: true)
+        return twin
     sandbox = Jurisdiction(
         jurisdiction_id=f"sandbox.{of}", name=f"{production.name} (sandbox)", time_zone=production.time_zone,
         contact=production.contact, key_service=production.key_service, sandbox_of_id=production.id,

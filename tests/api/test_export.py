@@ -141,7 +141,7 @@ def test_gzip_when_the_client_accepts_it(client, reports):
     plain = client.get(EXPORT.format(fmt="ndjson"))
     assert plain.data
     zipped = client.get(EXPORT.format(fmt="ndjson"), headers={"Accept-Encoding": "gzip, deflate"})
-    assert zipped.headers["Content-Encoding"] == "gzip" and zipped.headers["Vary"] == "Accept-Encoding"
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.vary
     assert gzip.decompress(zipped.data) == plain.data
     assert zipped.headers["ETag"] != plain.headers["ETag"]
 

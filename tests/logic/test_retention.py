@@ -126,7 +126,10 @@ def test_apply_deletes_what_is_due_and_nothing_else(session, city, tmp_path):
     assert changes["service_request_area"]["removed"] and not changes["service_request_area"]["changed"]
     assert changes["request_update_contact"]["removed"] == {(u,) for (u,) in _history(session, old) | sandbox_history}
     assert not changes["request_update_contact"]["changed"] and not changes["request_update_contact"]["added"]
-    assert set(changes) == {
+    # The statistics' queue of pending changes hears of the deleted sandbox request (their triggers see
+    # every deletion); it only ever grows, and nothing else changed.
+    assert not changes.get("stats_pending", {}).get("removed") and not changes.get("stats_pending", {}).get("changed")
+    assert set(changes) - {"stats_pending"} == {
         "service_request_contact", "service_request", "request_update", "request_update_contact",
         "service_request_area",
     }  # fmt: skip
@@ -134,10 +137,13 @@ def test_apply_deletes_what_is_due_and_nothing_else(session, city, tmp_path):
     row = session.execute(text("SELECT media_url, status_notes FROM service_request WHERE id = :id"), {"id": old}).one()
     assert row.media_url is None
     notes = session.execute(
-        text("SELECT contact, media_url, note FROM request_update WHERE request_id = :id AND kind = 'citizen'"),
+        text(
+            "SELECT c.email, u.media_url, u.note FROM request_update u "
+            "JOIN request_update_contact c ON c.update_id = u.id WHERE u.request_id = :id AND u.kind = 'citizen'"
+        ),
         {"id": eight},
     ).one()
-    assert notes.contact == {"email": "marie@example.org"} and notes.media_url is None and notes.note == "Toujours là"
+    assert notes.email == "marie@example.org" and notes.media_url is None and notes.note == "Toujours là"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d" * 32 + ".png", "e" * 32 + ".png"]
     assert retention(session, tmp_path, apply=True).jurisdictions[0].contacts == 0  # nothing left to do
 

@@ -56,6 +56,7 @@ REFERENCE = """
 WITH area_km2 AS MATERIALIZED (
     SELECT a.id, a.code, ST_Area(a.geom::geography) / 1e6 AS km2 FROM area AS a
     JOIN area_layer AS l ON l.id = a.layer_id AND l.code = 'arrondissement'
+    JOIN jurisdiction AS j ON j.id = l.jurisdiction_id AND j.jurisdiction_id = 'paris.fr'
 ), period_start AS (
     {periods}
 ), bounds AS (
@@ -131,7 +132,8 @@ def reference(connection, dimensions: list[str], unit: str | None, start: date, 
         area_column="ar.code" if area else "NULL",
         km2="ar.km2" if area else "NULL",
         area_join="JOIN service_request_area AS sa ON sa.request_id = r.id AND sa.layer_id = "
-        "(SELECT id FROM area_layer WHERE code = 'arrondissement') "
+        "(SELECT l.id FROM area_layer AS l JOIN jurisdiction AS j ON j.id = l.jurisdiction_id "
+        "WHERE l.code = 'arrondissement' AND j.jurisdiction_id = 'paris.fr') "
         "JOIN area_km2 AS ar ON ar.id = sa.area_id"
         if area
         else "",
