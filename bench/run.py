@@ -60,8 +60,8 @@ def _w3c(moment: datetime) -> str:
 class Server:
     """gunicorn serving ``app`` on 127.0.0.1:PORT with the production settings, for one block of cases."""
 
-    def __init__(self, app: str, database_url: str | None = None):
-        self.app, self.database_url = app, database_url
+    def __init__(self, app: str, database_url: str | None = None, extra: tuple[str, ...] = ()):
+        self.app, self.database_url, self.extra = app, database_url, list(extra)
         self.pidfile = Path(tempfile.mkdtemp()) / "gunicorn.pid"
 
     def __enter__(self):
@@ -69,7 +69,7 @@ class Server:
         env = {**os.environ, "OPEN311_LOG_LEVEL": "WARNING"}
         if self.database_url:
             env["OPEN311_DATABASE_URL"] = self.database_url
-        arguments = gunicorn_arguments(self.app, f"127.0.0.1:{PORT}", WORKERS, THREADS, self.pidfile)
+        arguments = [*self.extra, *gunicorn_arguments(self.app, f"127.0.0.1:{PORT}", WORKERS, THREADS, self.pidfile)]
         self.process = subprocess.Popen([gunicorn, *arguments], env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

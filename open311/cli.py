@@ -389,7 +389,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     arguments = gunicorn_arguments(
         "open311:create_app()", bind, workers or settings["WORKERS"], settings["THREADS"], var_dir / "gunicorn.pid"
     )
-    os.execv(gunicorn, ["gunicorn", *arguments, "--access-logfile", "-"])  # noqa: S606 (become gunicorn)
+    # The access log on stdout, written in blocks by a thread of each worker (open311/access_log.py).
+    access_log = ["--access-logfile", "-", "--logger-class", "open311.access_log.BufferedAccessLogger"]
+    os.execv(gunicorn, ["gunicorn", *arguments, *access_log])  # noqa: S606 (become gunicorn)
 
 
 def ensure_port_free(host: str, port: int) -> None:
