@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app, g, has_request_context, request
+from psycopg import pq
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Engine, Executable, create_engine
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
@@ -80,7 +81,9 @@ class CompiledStatement:
         connection = session.connection().connection.driver_connection
         with connection.cursor(row_factory=namedtuple_row) as cursor:
             cursor.execute(self.sql, {**self.defaults, **params}, prepare=self.prepare)
-            return cursor.fetchall() if cursor.description is not None else []
+            # Whether rows came back, without building ``description`` (a Column per field: 6% of GET one).
+            result = cursor.pgresult
+            return cursor.fetchall() if result is not None and result.status == pq.ExecStatus.TUPLES_OK else []
 
 
 def get_session() -> Session:
