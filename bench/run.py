@@ -69,7 +69,8 @@ class Server:
         env = {**os.environ, "OPEN311_LOG_LEVEL": "WARNING"}
         if self.database_url:
             env["OPEN311_DATABASE_URL"] = self.database_url
-        arguments = [*self.extra, *gunicorn_arguments(self.app, f"127.0.0.1:{PORT}", WORKERS, THREADS, self.pidfile)]
+        arguments = gunicorn_arguments(self.app, f"127.0.0.1:{PORT}", WORKERS, THREADS, self.pidfile)
+        arguments[-1:-1] = self.extra  # before the app, after the settings they override
         self.process = subprocess.Popen([gunicorn, *arguments], env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
