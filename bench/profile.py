@@ -5,6 +5,11 @@
 Runs the case through Flask's test client against the bench database (OPEN311_BENCH_DATABASE_URL),
 counts the SQL statements of one request, times ``--count`` requests, then prints cProfile's top
 functions by cumulative and by own time. POSTs made here are deleted afterwards.
+
+With ``--sampled`` the requests run without cProfile (whose per-call cost distorts a profile of many
+small functions), for a sampling profiler outside the process (the ``bench`` extra installs py-spy):
+
+    py-spy record -r 200 --format raw -o post.txt -- .venv/bin/python -m bench.profile post --sampled
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("case", choices=["post", "request_json", "request_xml", "requests_json", "requests_xml"])
     parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--sampled", action="store_true", help="no cProfile: for py-spy outside the process")
     args = parser.parse_args()
     url = bench_url()
     engine = make_engine(url)
@@ -79,12 +85,13 @@ def main() -> None:
         profiler = cProfile.Profile()
         for _ in range(args.count):
             started = time.perf_counter()
-            profiler.enable()
+            if not args.sampled:
+                profiler.enable()
             make()
             profiler.disable()
             times.append((time.perf_counter() - started) * 1000)
         print(f"{args.count} requests: p50 {percentile(times, 0.5):.2f} ms, p99 {percentile(times, 0.99):.2f} ms")
-        for order in ("cumulative", "tottime"):
+        for order in () if args.sampled else ("cumulative", "tottime"):
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(25)
             print(out.getvalue())

@@ -61,8 +61,8 @@ def _w3c(moment: datetime) -> str:
 class Server:
     """gunicorn serving ``app`` on 127.0.0.1:PORT with the production settings, for one block of cases."""
 
-    def __init__(self, app: str, database_url: str | None = None):
-        self.app, self.database_url = app, database_url
+    def __init__(self, app: str, database_url: str | None = None, extra: tuple[str, ...] = ()):
+        self.app, self.database_url, self.extra = app, database_url, list(extra)
         self.pidfile = Path(tempfile.mkdtemp()) / "gunicorn.pid"
 
     def __enter__(self):
@@ -77,6 +77,7 @@ class Server:
         layout = server_layout({**load_settings(), "THREADS": THREADS}, self.app, "127.0.0.1", PORT, WORKERS)
         layout.run_dir = self.pidfile.parent
         arguments, extra = layout.command()
+        arguments[-1:-1] = self.extra  # before the app, after the settings they override
         self.process = subprocess.Popen([gunicorn, *arguments], env={**env, **extra}, cwd=ROOT,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         deadline = time.monotonic() + 30

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 from flask import Flask, current_app, g, has_request_context, request
+from psycopg import pq
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Engine, Executable, create_engine, event
 from sqlalchemy import exc as sa_exc
@@ -142,7 +143,9 @@ class CompiledStatement:
         try:
             with connection.cursor(row_factory=namedtuple_row) as cursor:
                 cursor.execute(self.sql, {**self.defaults, **params}, prepare=self.prepare)
-                return cursor.fetchall() if cursor.description is not None else []
+                # Whether rows came back, without building ``description`` (a Column per field: 6% of GET one).
+                result = cursor.pgresult
+                return cursor.fetchall() if result is not None and result.status == pq.ExecStatus.TUPLES_OK else []
         except psycopg.Error as exc:
             # Straight to psycopg, so SQLAlchemy did not see it: say what it means as SQLAlchemy would.
             lost = connection.closed or connection.broken

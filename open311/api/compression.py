@@ -73,15 +73,18 @@ def compress_response(response: Response) -> Response:
     """after_request: compress the answer with the best coding the client accepts (see the module's text)."""
     if not compressible(response):
         return response
-    response.vary.add("Accept-Encoding")
+    if "Vary" in response.headers:
+        response.vary.add("Accept-Encoding")
+    else:  # the usual case, without parsing and writing back a header set (a twentieth of GET requests/{id})
+        response.headers["Vary"] = "Accept-Encoding"
     if (
         response.status_code in (204, 206, 304)
         or response.status_code < 200
         or response.direct_passthrough
         or response.is_streamed
+        or (response.content_length or 0) < MIN_SIZE
         or "Content-Encoding" in response.headers
         or response.cache_control.no_transform
-        or (response.content_length or 0) < MIN_SIZE
     ):
         return response
     coding = choose_coding(request.accept_encodings)

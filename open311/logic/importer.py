@@ -14,19 +14,23 @@ Historical requests are not held to the attributes their service requires today.
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from queue import Full, Queue
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..formats import xml_illegal_character
 from ..models import Jurisdiction, Service
 from ..models.service_request import DETAILED_STATUSES
+from . import import_store
 from .datetimes import parse_w3c
+from .import_store import STAGING_COLUMNS
 
 BATCH_SIZE = 5000
 
@@ -44,11 +48,6 @@ GENERIC_COLUMNS = {
     "description": "description",
     "channel": "channel",
 }
-
-STAGING_COLUMNS = (
-    "line", "external_id", "service_id", "requested_datetime", "updated_datetime", "detailed_status",
-    "description", "address", "zipcode", "lon", "lat", "channel",
-)  # fmt: skip
 
 
 class RowProblem(ValueError):
@@ -206,100 +205,68 @@ def problem_row(line: int, reason: str) -> _Refused:
     return _Refused(line, reason)
 
 
-# -- the set-based part ---------------------------------------------------------------------------
-
-_STAGING = """
-CREATE TEMP TABLE IF NOT EXISTS import_staging (
-    line integer, external_id text, service_id integer, requested_datetime timestamptz,
-    updated_datetime timestamptz, detailed_status text, description text, address text, zipcode text,
-    lon double precision, lat double precision, channel text
-)
-"""
-
-_ASSIGN = """
-CREATE TEMP TABLE import_area AS
-SELECT DISTINCT ON (s.line, l.id) s.line, l.id AS layer_id, l.rank, a.id AS area_id
-FROM import_staging s
-JOIN area a ON ST_Covers(a.geom, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326))
-JOIN area_layer l ON l.id = a.layer_id AND l.jurisdiction_id = :jurisdiction
-ORDER BY s.line, l.id, a.code
-"""
-
-_ROUTE = """
-CREATE TEMP TABLE import_route AS
-SELECT DISTINCT ON (x.line) x.line, r.department_id
-FROM import_area x
-JOIN import_staging s ON s.line = x.line
-JOIN routing_rule r ON r.area_id = x.area_id AND r.service_id = s.service_id
-ORDER BY x.line, x.rank DESC
-"""
-
-_OUTSIDE = """
-DELETE FROM import_staging s WHERE NOT EXISTS (SELECT 1 FROM import_area x WHERE x.line = s.line)
-RETURNING s.line, s.lat, s.lon
-"""
-
-_INSERT = """
-WITH inserted AS (
-    INSERT INTO service_request (
-        jurisdiction_id, service_id, department_id, detailed_status, description, address, zipcode,
-        location, requested_datetime, updated_datetime, expected_datetime, external_id, channel,
-        location_description)
-    SELECT :jurisdiction, s.service_id,
-        COALESCE(rt.department_id, sv.default_department_id, :default_department),
-        s.detailed_status, s.description, s.address, s.zipcode,
-        ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), s.requested_datetime, s.updated_datetime,
-        s.requested_datetime + make_interval(hours => sv.resolution_hours), s.external_id, s.channel,
-        CASE WHEN s.address IS NULL THEN location_description(
-            ARRAY(SELECT x.area_id FROM import_area x WHERE x.line = s.line), :jurisdiction, NULL, s.lon, s.lat) END
-    FROM import_staging s JOIN service sv ON sv.id = s.service_id LEFT JOIN import_route rt ON rt.line = s.line
-    ON CONFLICT (jurisdiction_id, external_id) DO NOTHING
-    RETURNING id, external_id, department_id, detailed_status, requested_datetime
-), history AS (
-    INSERT INTO request_update (
-        jurisdiction_id, request_id, kind, created, new_status, department_id, old_department_id)
-    SELECT :jurisdiction, i.id, 'created', i.requested_datetime, i.detailed_status, i.department_id, i.department_id
-    FROM inserted i
-), areas AS (
-    INSERT INTO service_request_area (request_id, layer_id, area_id, requested_datetime)
-    SELECT i.id, x.layer_id, x.area_id, i.requested_datetime
-    FROM inserted i JOIN import_staging s ON s.external_id = i.external_id JOIN import_area x ON x.line = s.line
-)
-SELECT count(*) FROM inserted
-"""
+# -- batches ----------------------------------------------------------------------------------------
 
 
-def _import_batch(session: Session, jurisdiction: Jurisdiction, rows: list[ImportRow], report: ImportReport) -> None:
-    seen: set[str] = set()
-    unique = []
+@dataclass
+class _Batch:
+    """Checked rows (staging tuples) and what reading them found, ready for the database."""
+
+    rows: list[tuple] = field(default_factory=list)
+    read: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _batches(rows: Iterable[ImportRow | _Refused], batch_size: int) -> Iterator[_Batch]:
+    """The rows in batches, each row's external id once per batch (a second one is refused)."""
+    batch, seen = _Batch(), set()
     for row in rows:
-        if row.external_id in seen:
-            report.refused.append((row.line, f"external id {row.external_id} appears twice in the file"))
+        batch.read += 1
+        if isinstance(row, _Refused):
+            batch.refused.append((row.line, row.reason))
+        elif row.external_id in seen:
+            batch.refused.append((row.line, f"external id {row.external_id} appears twice in the file"))
         else:
             seen.add(row.external_id)
-            unique.append(row)
-    session.execute(text(_STAGING))
-    session.execute(text("TRUNCATE import_staging"))
-    session.execute(text("DROP TABLE IF EXISTS import_area, import_route"))
-    cursor = session.connection().connection.cursor()
-    with cursor.copy(f"COPY import_staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
-        for row in unique:
-            copy.write_row(row.staged())
-    session.execute(text(_ASSIGN), {"jurisdiction": jurisdiction.id})
-    session.execute(text(_ROUTE))
-    # Temporary tables get no statistics by themselves; without them the joins below nest-loop.
-    session.execute(text("ANALYZE import_staging, import_area, import_route"))
-    if not jurisdiction.accept_outside:
-        for line, lat, lon in session.execute(text(_OUTSIDE)):
-            report.refused.append((line, f"({lat}, {lon}) is outside the jurisdiction {jurisdiction.jurisdiction_id}"))
-    staged = session.scalar(text("SELECT count(*) FROM import_staging"))
-    inserted = session.scalar(
-        text(_INSERT), {"jurisdiction": jurisdiction.id, "default_department": jurisdiction.default_department_id}
-    )
-    report.imported += inserted
-    report.skipped += staged - inserted
-    session.execute(text("DROP TABLE import_area, import_route"))
-    session.commit()
+            batch.rows.append(row.staged())
+            if len(batch.rows) >= batch_size:
+                yield batch
+                batch, seen = _Batch(), set()
+    yield batch
+
+
+_DONE = object()
+
+
+def _read_ahead(batches: Iterator[_Batch], depth: int = 2) -> Iterator[_Batch]:
+    """The batches, read and checked by a thread while the database stores the previous one (reading
+    took a third of an import's time; waiting on the database releases the GIL)."""
+    ready: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        ready.put(batch, timeout=0.5)
+                        break
+                    except Full:
+                        continue
+            ready.put(_DONE)
+        except BaseException as exc:  # given to the importing thread
+            ready.put(exc)
+
+    reader = threading.Thread(target=produce, name="import-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
 
 
 def import_requests(
@@ -336,23 +303,22 @@ def import_records(
     """Import rows given as (line number, {column: text}) pairs, as :func:`import_requests` does a file's."""
     report = ImportReport()
     catalogue = _Catalogue(session, jurisdiction)
+    trusted_references = import_store.begin_import(session)
     if source_format == "dansmarue":
         rows = dansmarue_rows(records, catalogue, ZoneInfo(jurisdiction.time_zone))
     else:
         rows = generic_rows(records, catalogue, columns or {}, ZoneInfo(jurisdiction.time_zone))
-    batch: list[ImportRow] = []
-    for row in rows:
-        report.read += 1
-        if isinstance(row, _Refused):
-            report.refused.append((row.line, row.reason))
-            continue
-        batch.append(row)
-        if len(batch) >= batch_size:
-            _import_batch(session, jurisdiction, batch, report)
-            batch = []
-            if progress:
-                progress(f"{report.read} rows read, {report.imported} imported")
-    if batch:
-        _import_batch(session, jurisdiction, batch, report)
+    for number, batch in enumerate(_read_ahead(_batches(rows, batch_size))):
+        report.read += batch.read
+        report.refused += batch.refused
+        if batch.rows:
+            import_store.stage(session, batch.rows, analyze=number == 0)
+            report.refused += import_store.place(session, jurisdiction, analyze=number == 0)
+            inserted, skipped = import_store.store(session, jurisdiction, trusted_references=trusted_references)
+            session.commit()
+            report.imported += inserted
+            report.skipped += skipped
+        if progress:
+            progress(f"{report.read} rows read, {report.imported} imported")
     report.refused.sort()
     return report

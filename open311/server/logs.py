@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import re
 
-from gunicorn.glogging import Logger
+rom ..access_log import BufferedAccessLogger
+
 
 REDACTED = "REDACTED"
 
@@ -61,8 +62,9 @@ def install(handlers) -> None:
             handler.addFilter(ScrubFilter())
 
 
-class ScrubbingLogger(Logger):
-    """gunicorn's logger, with keys redacted from the access log and the error log."""
+class ScrubbingLogger(BufferedAccessLogger):
+    """gunicorn's logger, with keys redacted from the access log and the error log; the access log is
+    written in blocks by a thread of each worker (open311/access_log.py)."""
 
     def setup(self, cfg) -> None:
         """gunicorn's set-up, then the filter on the error log's handlers."""

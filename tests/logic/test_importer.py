@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import func, select, text
 
 from open311.cli import DEMO_HISTORY as DANSMARUE
+from open311.logic import import_store
 from open311.logic.assignment import assign
 from open311.logic.catalog import find_service
 from open311.logic.importer import import_requests
 from open311.logic.jurisdictions import resolve_jurisdiction
+from open311.logic.listing_changes import listing_state
 from open311.models import Area, ServiceRequest, ServiceRequestArea
 
 #: The export's arrondissement is the one of the street address; a point on a boundary street (Bd de
@@ -240,3 +242,46 @@ def test_cli_import_reports_lines(engine, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"{path}: line 2: refused: unknown service_code 'nope'" in result.output
     assert "1 rows read, 0 imported, 0 already imported, 1 refused" in result.output
+
+
+def _first_rows(path, count: int):
+    """The DansMaRue history's header and first ``count`` rows, as a file of their own."""
+    lines = DANSMARUE.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    path.write_text("".join(lines[: count + 1]), encoding="utf-8")
+    return path
+
+
+def test_import_moves_the_listing_version_and_fires_every_trigger(session, paris, tmp_path):
+    """Batches skip the per-row foreign-key triggers only while every other trigger of the written tables
+    fires in that mode too: a trigger added without ENABLE ALWAYS (a rollup) turns the shortcut off."""
+    before = listing_state(session, paris.id)
+    session.execute(text("CREATE TEMP TABLE seen_rows (request_id bigint)"))
+    session.execute(
+        text("""
+        CREATE FUNCTION pg_temp.count_row() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN INSERT INTO seen_rows VALUES (NEW.id); RETURN NULL; END $$;
+        CREATE TRIGGER a_later_rollup AFTER INSERT ON service_request FOR EACH ROW EXECUTE FUNCTION pg_temp.count_row();
+        """)
+    )
+    assert session.scalar(text(import_store._REPLICA_SAFE)) is False
+    report = import_requests(session, paris, _first_rows(tmp_path / "h.csv", 40), source_format="dansmarue")
+    assert report.imported == 40
+    assert session.scalar(text("SELECT count(*) FROM seen_rows")) == 40
+    assert listing_state(session, paris.id) != before
+
+
+def test_references_are_checked_by_locks_when_triggers_are_skipped(session, paris, tmp_path):
+    """With the shortcut on (the tests' superuser), what a batch writes still refers to stored rows."""
+    assert session.scalar(text(import_store._REPLICA_SAFE)) is True
+    report = import_requests(session, paris, _first_rows(tmp_path / "h.csv", 40), source_format="dansmarue")
+    assert report.imported == 40
+    orphans = session.scalar(
+        text("""
+        SELECT count(*) FROM service_request r
+        LEFT JOIN service s ON s.id = r.service_id LEFT JOIN department d ON d.id = r.department_id
+        WHERE r.external_id IS NOT NULL AND (s.id IS NULL OR d.id IS NULL OR r.jurisdiction_id <> s.jurisdiction_id
+            OR NOT EXISTS (SELECT 1 FROM request_update u WHERE u.request_id = r.id AND u.kind = 'created'))
+        """)
+    )
+    assert orphans == 0
+    assert session.scalar(text("SHOW session_replication_role")) == "origin"
