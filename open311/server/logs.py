@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
-rom ..access_log import BufferedAccessLogger
-
+from ..access_log import BufferedAccessLogger
 
 REDACTED = "REDACTED"
 

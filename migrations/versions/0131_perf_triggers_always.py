@@ -3,14 +3,14 @@ session with session_replication_role = replica (the importer's batches, which c
 instead of per-row foreign-key triggers; a logical replica applying changes)
 
 Revision ID: perf3
-Revises: perf2
+Revises: insight1
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
 revision = "perf3"
-down_revision = "perf2"
+down_revision = "insight1"
 branch_labels = None
 depends_on = None
 
