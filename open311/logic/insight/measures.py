@@ -2,7 +2,7 @@
 
 Every source yields rows of the same shape (:data:`ROW_COLUMNS`): the period it belongs to (-1: before
 the window, for the stock measures), the keys it knows, the seven event counts of docs/metrics.md and the
-two histograms (buckets and counts in PostgreSQL's binary array form). A :class:`Tally` adds them up
+two histograms (comma-separated buckets and counts). A :class:`Tally` adds them up
 per (key, period) and turns them into the measures.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .histograms import MAX_BUCKET, decode_int_array, representative_seconds
+from .histograms import MAX_BUCKET, decode_ints, representative_seconds
 
 ROW_COLUMNS = (
     "idx", "layer_id", "area_id", "service_id", "department_id", "status", "detailed_status", "channel",
@@ -78,7 +78,7 @@ class Tally:
             (sums.response, row.response_buckets, row.response_counts),
         ):
             if buckets:
-                parts.append((decode_int_array(buckets), decode_int_array(weights)))
+                parts.append((decode_ints(buckets), decode_ints(weights)))
 
     def keys(self) -> list[tuple]:
         """Every key seen, in the window or before it."""
