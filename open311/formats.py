@@ -125,4 +125,4 @@ def render(fmt: str, root: str, payload: Any) -> bytes:
 
 def format_from_path(path: str) -> str:
     """The format a URL asks for: json for a ``.json`` suffix, xml for anything else (the required one)."""
-    return "json" if path.lower().endswith(".json") else "xml"
+    return "json" if path.lower().endswith((".json", ".geojson", ".mvt")) else "xml"  # Extension: maps, tiles
