@@ -8,7 +8,8 @@ catalogue (sidewalks and bulky waste most common), open/closed and detailed-stat
 history for each request (created, plus the closing change for closed ones). Rows are produced by the
 server (INSERT ... SELECT from generate_series, the bulk path: nothing crosses the wire), assigned to
 arrondissements with ST_Covers and routed like the API does, chunk by chunk; secondary indexes and
-foreign keys are dropped during the load and rebuilt afterwards, then everything is analysed.
+foreign keys are dropped during the load and rebuilt afterwards, the statistics rollups are built once
+from the loaded requests (stats_rebuild, in bulk), then everything is analysed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from open311.provision import ensure_database, reset_schema, upgrade
 from .common import bench_url
 
 LOADED_TABLES = ("service_request", "service_request_area", "request_update")
+#: Statistics rollups: emptied with the requests, filled once in bulk after the load (stats_rebuild).
+ROLLUP_TABLES = ("request_stats", "stats_pending")
 
 #: Relative frequency of each service (others: 1). Sidewalk and roadway defects, bulky waste and
 #: cleanliness dominate DansMaRue.
@@ -93,17 +96,21 @@ ANALYZE gen, gen_area, gen_route;
 
 INSERT INTO service_request (
     id, jurisdiction_id, service_id, department_id, detailed_status, status_notes, description, address,
-    zipcode, location, requested_datetime, updated_datetime, expected_datetime, channel)
+    zipcode, location, requested_datetime, updated_datetime, expected_datetime, channel, closed_datetime,
+    first_response_datetime)
 SELECT g.id, :jurisdiction, g.service_id,
        COALESCE(rt.department_id, s.default_department_id, :default_department),
        g.detailed_status,
        CASE WHEN g.detailed_status IN ('fixed', 'closed') THEN 'Intervention réalisée.' END,
        CASE WHEN g.delay_draw < 0.3 THEN 'Signalé depuis l''application.' END,
-       g.address, g.zipcode, ST_SetSRID(ST_MakePoint(g.lon, g.lat), 4326), g.requested,
-       LEAST(g.requested + (g.delay_draw ^ 3) * interval '60 days', now()),
+       g.address, g.zipcode, ST_SetSRID(ST_MakePoint(g.lon, g.lat), 4326), g.requested, g.updated,
        g.requested + make_interval(hours => s.resolution_hours),
-       g.channel
-FROM gen g JOIN service s ON s.id = g.service_id LEFT JOIN gen_route rt ON rt.id = g.id;
+       g.channel,
+       -- (statistics: the one status change of the history below closes it or answers it)
+       CASE WHEN g.detailed_status IN ({closed_list}) THEN g.updated END,
+       CASE WHEN g.detailed_status <> 'received' THEN g.updated END
+FROM (SELECT gen.*, LEAST(gen.requested + (gen.delay_draw ^ 3) * interval '60 days', now()) AS updated FROM gen) g
+JOIN service s ON s.id = g.service_id LEFT JOIN gen_route rt ON rt.id = g.id;
 
 INSERT INTO service_request_area (request_id, layer_id, area_id, requested_datetime)
 SELECT x.id, x.layer_id, x.area_id, g.requested FROM gen_area x JOIN gen g ON g.id = x.id;
@@ -173,7 +180,11 @@ def generate(url: str, requests: int, years: float, chunk: int, fresh: bool = Tr
             text("SELECT id, service_code FROM service WHERE jurisdiction_id = :j ORDER BY position"), {"j": paris.id}
         ).all()
         weighted = [sid for sid, code in services for _ in range(SERVICE_WEIGHTS.get(code, 1))]
-        session.execute(text("TRUNCATE service_request, service_request_area, request_update, outbox_event CASCADE"))
+        session.execute(
+            text(
+                f"TRUNCATE service_request, service_request_area, request_update, outbox_event, {', '.join(ROLLUP_TABLES)} CASCADE"
+            )
+        )
         foreign_keys, indexes = _constraints_and_indexes(session)
         for table, name, _definition in foreign_keys:
             session.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
@@ -185,8 +196,10 @@ def generate(url: str, requests: int, years: float, chunk: int, fresh: bool = Tr
         now_epoch = float(session.scalar(text("SELECT extract(epoch FROM now())")))
         points = _load_points(session)
         span = years * 365.25 * 86400
-        sql = CHUNK_SQL.replace("{closed}", _pick(CLOSED_MIX, "d.mix_draw")).replace(
-            "{open}", _pick(OPEN_MIX, "d.mix_draw")
+        sql = (
+            CHUNK_SQL.replace("{closed}", _pick(CLOSED_MIX, "d.mix_draw"))
+            .replace("{open}", _pick(OPEN_MIX, "d.mix_draw"))
+            .replace("{closed_list}", ", ".join(f"'{status}'" for status, _weight in CLOSED_MIX))
         )
         statements = [s for s in sql.split(";\n") if s.strip()]
         loading = time.perf_counter()
@@ -197,6 +210,8 @@ def generate(url: str, requests: int, years: float, chunk: int, fresh: bool = Tr
                 "now_epoch": now_epoch, "first": first, "last": last, "jurisdiction": paris.id, "total": requests,
                 "default_department": paris.default_department_id,
             }  # fmt: skip
+            # the statistics triggers wait: the rollups are built once from the loaded requests (below)
+            session.execute(text("SET LOCAL open311.statistics = 'off'"))
             for statement in statements:
                 session.execute(text(statement), {k: v for k, v in params.items() if f":{k}" in statement})
             session.commit()
@@ -220,6 +235,10 @@ def generate(url: str, requests: int, years: float, chunk: int, fresh: bool = Tr
         )
         session.commit()
         timings["indexes"] = time.perf_counter() - indexing
+        rollups = time.perf_counter()
+        session.execute(text("SELECT stats_rebuild(:jurisdiction)"), {"jurisdiction": paris.id})
+        session.commit()
+        timings["rollups"] = time.perf_counter() - rollups
     analysing = time.perf_counter()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .insight_cases import insight_targets
+
 MARKER = "<!-- analysis -->"
 
 
@@ -60,6 +62,7 @@ def targets(results: dict, floor: dict, compare: dict | None, importer: float, s
         lines.append(_check("growth, case 7: requests/s ≥ 1/1.3 of the small dataset's", big / small, 1 / 1.3, True,
                             f"{big:,.0f} / {small:,.0f} = {big / small:.2f}"))  # fmt: skip
     lines.append(_check("importer: ≥ 20,000 rows/s with assignment", importer, 20_000, True, f"{importer:,.0f} rows/s"))
+    lines += insight_targets(results, _check)
     if soak:
         first_rss, last_rss = soak[1][1] if len(soak) > 1 else soak[0][1], soak[-1][1]
         growth = last_rss / first_rss - 1

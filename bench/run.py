@@ -5,8 +5,9 @@
 Cases (spec'd in the city-scale issue): 1 services.json; 2 requests.json and .xml with no parameters;
 3 a service_code + status + 30-day filter; 4 page 200 of page_size 100 of a busy filter (against page 1);
 5 bbox around the 7th and a 500 m radius, 30 days; 6 requests/{id}.json and .xml on random ids; 7 POST
-requests.json on random points of Paris. Floors measured in the same run: a trivial Flask endpoint under
-the same gunicorn settings (framework floor) and the same SQL as cases 2, 3 and 6 from plain psycopg
+requests.json on random points of Paris; 8-10 statistics, hotspots and tiles, 11 the statistics' cost to a
+POST (bench/insight_cases.py). Floors measured in the same run: a trivial Flask endpoint under the same
+gunicorn settings (framework floor) and the same SQL as cases 2, 3 and 6 from plain psycopg
 (database floor). Also: workers' peak RSS, database size, the importer's rate, and with --soak the
 workers' memory over a long mixed run. The table goes to bench/RESULTS.md (a hand-written analysis
 after the ``<!-- analysis -->`` marker is kept).
@@ -41,6 +42,7 @@ from open311.logic.request_search import RequestQuery
 
 from . import db_floor
 from .common import bench_url
+from .insight_cases import insight_cases, insight_scripts, post_cost
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -293,6 +295,7 @@ def api_cases(url: str, seconds: int, scripts: dict[str, Path], only: set[str] |
             "9 requests.json gzip": (f"{base}/requests.json", None, {"Accept-Encoding": "gzip"}),
             "9 requests.json zstd": (f"{base}/requests.json", None, {"Accept-Encoding": "zstd"}),
         }
+        throughput.update(insight_cases(scripts, base))
         if only:
             throughput = {name: case for name, case in throughput.items() if name.split()[0] in only}
         for name, (path, script, *headers) in throughput.items():
@@ -300,7 +303,7 @@ def api_cases(url: str, seconds: int, scripts: dict[str, Path], only: set[str] |
             print(f"{name:24} {results[name]}", flush=True)
         for name in ("2 requests.json", "2 requests.xml", "3 filter 30 days", "4 page 1", "4 page 200",
                      "5 bbox 7th", "5 radius 500 m", "6 request.json", "8 304 requests.json",
-                     "9 requests.json gzip", "9 requests.json zstd"):  # fmt: skip
+                     "9 requests.json gzip", "9 requests.json zstd", *insight_cases(scripts, base)):  # fmt: skip
             if name not in throughput:
                 continue
             path, script, *headers = throughput[name]
@@ -312,6 +315,11 @@ def api_cases(url: str, seconds: int, scripts: dict[str, Path], only: set[str] |
                 results[name]["one_client"] = dict(results[name])
                 results[name]["one_client_only"] = True
                 print(f"{name:24} one client {results[name]}", flush=True)
+        if not only or "23" in only:
+            post_path = f"{base}/requests.json"
+            results.update(post_cost(url, lambda: wrk(post_path, seconds, CONNECTIONS, scripts["post"])))
+            for name in [name for name in results if name.startswith("23 ")]:
+                print(f"{name:24} {results[name]}", flush=True)
         results["memory"] = {"peak_rss_kb": server.memory("VmHWM"), "workers": len(server.workers())}
         if not only or "9" in only:
             results["compression"] = compression_costs()
@@ -431,7 +439,7 @@ def main() -> None:
     directory = Path(tempfile.mkdtemp())
     key = _client_key(url)
     scripts = {"id_json": _lua_random_id(directory, "json", highest), "id_xml": _lua_random_id(directory, "xml", highest),
-               "post": _lua_post(directory, key), "directory": directory}  # fmt: skip
+               "post": _lua_post(directory, key), "directory": directory, **insight_scripts(directory)}  # fmt: skip
     if args.cases:
         try:
             results = api_cases(url, args.duration, scripts, set(args.cases.split(",")))
@@ -459,7 +467,7 @@ def main() -> None:
             small_key = _client_key(args.compare_url)
             small_scripts = {"id_json": _lua_random_id(directory, "json", small_highest),
                              "id_xml": _lua_random_id(directory, "xml", small_highest),
-                             "post": _lua_post(directory, small_key), "directory": directory}  # fmt: skip
+                             "post": _lua_post(directory, small_key), "directory": directory, **insight_scripts(directory)}  # fmt: skip
             compare = {"requests": small_requests, **api_cases(args.compare_url, args.duration, small_scripts)}
             _cleanup(args.compare_url, small_highest)
         rate = importer_rate(url)

@@ -134,9 +134,9 @@ def render(fmt: str, root: str, payload: Any) -> bytes:
     return render_xml(root, payload)
 
 
-#: Extension: suffixes of formats without an error document of their own (GeoJSON, NDJSON, CSV exports),
+#: Extension: suffixes of formats without an error document of their own (GeoJSON, NDJSON, CSV exports, tiles),
 #: whose errors are JSON.
-JSON_ERROR_SUFFIXES = (".json", ".geojson", ".ndjson", ".csv")
+JSON_ERROR_SUFFIXES = (".json", ".geojson", ".ndjson", ".csv", ".mvt")
 
 
 def format_from_path(path: str) -> str:

@@ -13,7 +13,8 @@ Create Date: 2026-12-01
   one; layer 0 for the request itself, a layer and area for each of its areas), appended by
   statement-level triggers on ``service_request`` and ``service_request_area``. Appending is all a write
   pays; nothing else is locked.
-- ``request_stats``: counts and histograms per cell, built from the pending changes in bulk by
+- ``request_stats``: counts and histograms per cell (cuboid x grain x period x keys: see _pipeline),
+  built from the pending changes in bulk by
   ``stats_fold()``, which the triggers call once every 256 changes (and ``open311 statistics fold`` at
   will). Readers add the changes not folded yet, so new requests and status changes show at once.
 - ``stats_rebuild(jurisdiction)`` recomputes a jurisdiction's rollups from its requests (bulk loads run
@@ -23,7 +24,6 @@ Create Date: 2026-12-01
 # ruff: noqa: S608  (the SQL is built from this file's constants only)
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision = "insight1"
 down_revision = "odata4"
@@ -39,6 +39,8 @@ CHANGE = (
 )  # fmt: skip
 #: The triggers fold the pending changes each time their count passes a multiple of this.
 FOLD_EVERY = 256
+#: Cuboid 0 keeps day rows for this many days back (and the days ahead: due dates), pruned by each fold.
+RECENT_DAYS = 62
 
 # Log-spaced buckets of a duration: bucket 0 holds [0, 60 s); bucket k >= 1 holds [60 g^(k-1), 60 g^k)
 # seconds with g = 1.0202, so the representative 2 lo g / (1 + g) of a bucket is within
@@ -51,26 +53,31 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$
 """
 
-# A histogram is two arrays: buckets and their counts (same length, no bucket twice, no nulls).
+# A histogram is two texts: comma-separated buckets and their counts (same length, no bucket twice). Text
+# reads out as it is stored (an integer[] is written out element by element: the readers' main cost).
 HIST_ADD = """
-CREATE TYPE stats_hist AS (buckets integer[], counts integer[]);
+CREATE TYPE stats_hist AS (buckets text, counts text);
 
-CREATE FUNCTION stats_hist_add(buckets integer[], counts integer[], more_buckets integer[], more_counts integer[])
+CREATE FUNCTION stats_hist_add(buckets text, counts text, more_buckets text, more_counts text)
 RETURNS stats_hist LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
+    b integer[] := string_to_array(buckets, ',')::integer[];
+    c integer[] := string_to_array(counts, ',')::integer[];
+    mb integer[] := string_to_array(more_buckets, ',')::integer[];
+    mc integer[] := string_to_array(more_counts, ',')::integer[];
     i integer;
     j integer;
 BEGIN
-    FOR i IN 1 .. coalesce(array_length(more_buckets, 1), 0) LOOP
-        j := array_position(buckets, more_buckets[i]);
+    FOR i IN 1 .. coalesce(array_length(mb, 1), 0) LOOP
+        j := array_position(b, mb[i]);
         IF j IS NULL THEN
-            buckets := buckets || more_buckets[i];
-            counts := counts || more_counts[i];
+            b := b || mb[i];
+            c := c || mc[i];
         ELSE
-            counts[j] := counts[j] + more_counts[i];
+            c[j] := c[j] + mc[i];
         END IF;
     END LOOP;
-    RETURN ROW(buckets, counts)::stats_hist;
+    RETURN ROW(array_to_string(b, ','), array_to_string(c, ','))::stats_hist;
 END
 $$
 """
@@ -142,23 +149,27 @@ def _pipeline(source: str) -> str:
         SELECT jurisdiction_id,
                CASE WHEN GROUPING(area_of_layer) = 0 THEN 1 WHEN GROUPING(service_of_request) = 0 THEN 2 ELSE 0 END
                    AS cuboid,
-               CASE WHEN GROUPING(day) = 0 THEN 'd' WHEN GROUPING(month) = 0 THEN 'm' ELSE 'y' END AS grain,
-               coalesce(day, month, year) AS period,
+               CASE WHEN GROUPING(day) = 0 OR GROUPING(recent_day) = 0 THEN 'd' WHEN GROUPING(month) = 0 THEN 'm'
+                    ELSE 'y' END AS grain,
+               coalesce(day, recent_day, month, year) AS period,
                coalesce(layer_id, 0) AS layer_id, coalesce(area_id, area_of_layer, 0) AS area_id,
                coalesce(service_id, service_of_request, 0) AS service_id,
                coalesce(department_id, 0) AS department_id, coalesce(status, 0) AS status, kind, bucket,
                sum(n)::integer AS n, sum(n_target)::integer AS n_target, sum(n_on_time)::integer AS n_on_time
         FROM (SELECT e.*, date_trunc('month', e.day)::date AS month, date_trunc('year', e.day)::date AS year,
                      CASE WHEN e.layer_id <> 0 THEN e.area_id END AS area_of_layer,
-                     CASE WHEN e.layer_id = 0 THEN e.service_id END AS service_of_request
+                     CASE WHEN e.layer_id = 0 THEN e.service_id END AS service_of_request,
+                     CASE WHEN e.day >= current_date - {RECENT_DAYS} THEN e.day END AS recent_day
               FROM event AS e) AS e
         GROUP BY jurisdiction_id, kind, bucket, GROUPING SETS (
+            (recent_day, layer_id, area_id, service_id, department_id, status),
             (month, layer_id, area_id, service_id, department_id, status),
             (year, layer_id, area_id, service_id, department_id, status),
             (day, layer_id, area_of_layer), (month, layer_id, area_of_layer), (year, layer_id, area_of_layer),
             (day, service_of_request), (month, service_of_request), (year, service_of_request))
         HAVING (GROUPING(area_of_layer) = 1 OR area_of_layer IS NOT NULL)
            AND (GROUPING(service_of_request) = 1 OR service_of_request IS NOT NULL)
+           AND (GROUPING(recent_day) = 1 OR recent_day IS NOT NULL)
     )
     SELECT jurisdiction_id, cuboid::smallint, grain::char, period, layer_id, area_id, service_id, department_id,
            (CASE status WHEN 1 THEN 'open' WHEN 2 THEN 'closed' ELSE '' END)::varchar(6),
@@ -169,10 +180,10 @@ def _pipeline(source: str) -> str:
            coalesce(sum(n) FILTER (WHERE kind = 2), 0)::integer,
            coalesce(sum(n) FILTER (WHERE kind = 3), 0)::integer,
            coalesce(sum(n) FILTER (WHERE kind = 4), 0)::integer,
-           coalesce(array_agg(bucket) FILTER (WHERE kind = 1 AND n <> 0), '{{}}'),
-           coalesce(array_agg(n) FILTER (WHERE kind = 1 AND n <> 0), '{{}}'),
-           coalesce(array_agg(bucket) FILTER (WHERE kind = 2 AND n <> 0), '{{}}'),
-           coalesce(array_agg(n) FILTER (WHERE kind = 2 AND n <> 0), '{{}}')
+           coalesce(array_to_string(array_agg(bucket) FILTER (WHERE kind = 1 AND n <> 0), ','), ''),
+           coalesce(array_to_string(array_agg(n) FILTER (WHERE kind = 1 AND n <> 0), ','), ''),
+           coalesce(array_to_string(array_agg(bucket) FILTER (WHERE kind = 2 AND n <> 0), ','), ''),
+           coalesce(array_to_string(array_agg(n) FILTER (WHERE kind = 2 AND n <> 0), ','), '')
     FROM cell
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
     HAVING bool_or(n <> 0 OR n_target <> 0 OR n_on_time <> 0)
@@ -205,6 +216,9 @@ BEGIN
     IF NOT pg_try_advisory_xact_lock(311311, 1) THEN RETURN; END IF;
     WITH moved AS (DELETE FROM stats_pending RETURNING {PENDING})
     {_pipeline("SELECT * FROM moved").strip()};
+    DELETE FROM request_stats
+    WHERE jurisdiction_id IN (SELECT id FROM jurisdiction) AND cuboid = 0 AND grain = 'd'
+      AND period < current_date - {RECENT_DAYS};
 END
 $$;
 
@@ -376,7 +390,7 @@ UPDATE service_request AS r SET
 FUNCTIONS = (
     "stats_jurisdictions_deleted()", "stats_time_zone_changed()", "stats_rebuild(integer, integer)",
     "stats_areas_changed()", "stats_request_deleting()", "stats_requests_changed()", "stats_pending_added(bigint)",
-    "stats_fold()", "stats_request_times()", "stats_events(timestamptz, timestamptz, timestamptz, timestamptz, text)", "stats_hist_add(integer[], integer[], integer[], integer[])",
+    "stats_fold()", "stats_request_times()", "stats_events(timestamptz, timestamptz, timestamptz, timestamptz, text)", "stats_hist_add(text, text, text, text)",
     "stats_bucket(interval)",
 )  # fmt: skip
 
@@ -397,7 +411,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(6), nullable=False),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in MEASURES],
         *[
-            sa.Column(name, postgresql.ARRAY(sa.Integer()), nullable=False)
+            sa.Column(name, sa.Text(), nullable=False)
             for name in ("close_buckets", "close_counts", "response_buckets", "response_counts")
         ],
         sa.PrimaryKeyConstraint(*KEYS, name=op.f("pk_request_stats")),

@@ -4,15 +4,15 @@ Every change of what a request counts for is appended to ``stats_pending`` by tr
 insight1); ``stats_fold()`` adds the pending changes to ``request_stats`` in bulk. One row of
 ``request_stats`` per cell: a cuboid (which keys it keeps), a grain (day, month or year) and its period's
 first day, the keys (0 or '' where the cuboid drops them), and the counts and histograms of the events
-of that period. Neither table is written by the application.
+of that period. Cuboid 0 keeps day rows for the last two months and the days ahead only (due dates).
+Neither table is written by the application.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CHAR, BigInteger, Date, DateTime, Integer, PrimaryKeyConstraint, SmallInteger, String
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import CHAR, BigInteger, Date, DateTime, Integer, PrimaryKeyConstraint, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -21,7 +21,9 @@ from .base import Base
 CUBOID_SERVICE_DEPARTMENT_STATUS = 0  # layer 0: every request; a layer and area: per area of that layer
 CUBOID_AREA = 1
 CUBOID_SERVICE = 2
-GRAINS = {CUBOID_SERVICE_DEPARTMENT_STATUS: "my", CUBOID_AREA: "dmy", CUBOID_SERVICE: "dmy"}
+GRAINS = {CUBOID_SERVICE_DEPARTMENT_STATUS: "dmy", CUBOID_AREA: "dmy", CUBOID_SERVICE: "dmy"}
+#: Cuboid 0 keeps its day rows for this many days back only (and the days ahead); 2 days of margin.
+RECENT_DAYS = {CUBOID_SERVICE_DEPARTMENT_STATUS: 60}
 
 KEYS = ("jurisdiction_id", "cuboid", "grain", "period", "layer_id", "area_id", "service_id", "department_id", "status")
 MEASURES = ("opened", "closed", "closed_with_target", "closed_on_time", "responded", "due", "due_closed")
@@ -55,12 +57,12 @@ class RequestStats(Base):
     #: closed, counted on the later of their due and closing days (overdue = cumulated due - due_closed).
     due: Mapped[int] = mapped_column(Integer)
     due_closed: Mapped[int] = mapped_column(Integer)
-    #: Histograms of the time to close / to first response: buckets and their counts
+    #: Histograms of the time to close / to first response: comma-separated buckets and their counts
     #: (open311/logic/insight/histograms.py).
-    close_buckets: Mapped[list[int]] = mapped_column(ARRAY(Integer))
-    close_counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
-    response_buckets: Mapped[list[int]] = mapped_column(ARRAY(Integer))
-    response_counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    close_buckets: Mapped[str] = mapped_column(Text)
+    close_counts: Mapped[str] = mapped_column(Text)
+    response_buckets: Mapped[str] = mapped_column(Text)
+    response_counts: Mapped[str] = mapped_column(Text)
 
 
 class StatsPending(Base):

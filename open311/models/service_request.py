@@ -66,6 +66,15 @@ class ServiceRequest(Base):
             postgresql_include=["jurisdiction_id", "status", "department_id"],
         ),
         Index("ix_service_request_location", "location", postgresql_using="gist"),
+        # Extension (maps): a tile or a box over a window of dates reads only the requests of both (btree_gist).
+        Index("ix_service_request_location_requested", "location", "requested_datetime", postgresql_using="gist"),
+        # Extension (statistics): open requests by target date (those not due yet, for overdue counts now).
+        Index(
+            "ix_service_request_open_expected",
+            "jurisdiction_id",
+            "expected_datetime",
+            postgresql_where=text("status = 'open'"),
+        ),
         # Duplicate detection looks near a new request among open ones of its service only (about 5% of
         # ten years, and a fraction of those): service_id is a GiST key through btree_gist.
         Index(

@@ -169,6 +169,10 @@ def test_rollups_kept_by_every_write_equal_a_rebuild(client, session, submit, st
     make_request(session, age=timedelta(days=400), updated_age=timedelta(days=390), detailed_status="closed")
     session.execute(text("DELETE FROM service_request WHERE id = :id"), {"id": int(ids[5])})
 
+    def histogram(buckets: str, counts: str) -> dict:
+        pairs = zip(buckets.split(",") if buckets else [], counts.split(",") if counts else [], strict=True)
+        return {int(b): int(c) for b, c in pairs if int(c)}
+
     def folded() -> dict:
         session.execute(text("SELECT stats_fold()"))
         rows = session.execute(text(
@@ -177,8 +181,8 @@ def test_rollups_kept_by_every_write_equal_a_rebuild(client, session, submit, st
             "response_buckets, response_counts FROM request_stats"))  # fmt: skip
         table = {}
         for row in rows:
-            close = {b: c for b, c in zip(row.close_buckets, row.close_counts, strict=True) if c}
-            response = {b: c for b, c in zip(row.response_buckets, row.response_counts, strict=True) if c}
+            close = histogram(row.close_buckets, row.close_counts)
+            response = histogram(row.response_buckets, row.response_counts)
             values = (tuple(row[8:15]), close, response)
             if any(values[0]) or close or response:
                 table[tuple(row[:8])] = values

@@ -15,37 +15,12 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.orm import Session, sessionmaker
 
 from open311.logic.insight import statistics
-
-from ..insight_data import load_dataset
 
 MIN_SAMPLE = 10
 KEY_FIELDS = ("area", "service_code", "group", "agency_responsible", "status", "detailed_status", "channel", "period")
 COUNTS = ("opened", "closed", "backlog", "overdue")
-
-
-@pytest.fixture(scope="module")
-def dataset(engine, base_app):
-    """The data set in a transaction of its own for the whole module, and a client reading it."""
-    with engine.connect() as connection:
-        transaction = connection.begin()
-        with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
-            load_dataset(session)
-            session.commit()
-        # statistics for the planner of the reference queries (earlier tests leave others behind)
-        connection.execute(text("ANALYZE service_request, service_request_area, request_stats, stats_pending"))
-        database = base_app.extensions["open311.db"]
-        original = database.sessionmaker, database.read_sessionmaker
-        database.sessionmaker = database.read_sessionmaker = sessionmaker(
-            bind=connection, join_transaction_mode="create_savepoint"
-        )
-        try:
-            yield connection, base_app.test_client()
-        finally:
-            database.sessionmaker, database.read_sessionmaker = original
-            transaction.rollback()
 
 
 def _today(connection) -> date:

@@ -37,12 +37,8 @@ def bucket_of(seconds: float) -> int:
     return 1 + math.floor(math.log(seconds / BASE_SECONDS) / math.log(GAMMA))
 
 
-def decode_int_array(data: bytes | memoryview | None) -> np.ndarray:
-    """A one-dimensional integer[] without nulls in PostgreSQL's binary form (``array_send``) as numpy."""
+def decode_ints(data: str | None) -> np.ndarray:
+    """Comma-separated integers (a histogram's buckets or counts, as the rollups store them) as numpy."""
     if not data:
         return np.zeros(0, dtype=np.int64)
-    words = np.frombuffer(data, dtype=">i4")
-    if words[0] == 0:  # no dimension: the empty array
-        return np.zeros(0, dtype=np.int64)
-    # header: ndim, has-null flag, element type, length, lower bound; then (4, value) per element
-    return words[6::2].astype(np.int64)
+    return np.fromstring(data, dtype=np.int64, sep=",")

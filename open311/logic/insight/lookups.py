@@ -35,7 +35,6 @@ class Lookups:
     departments: dict[int, tuple[str, str]]  # id -> (code, name)
     layers: dict[str, tuple[int, int]]  # code -> (id, rank)
     areas: dict[int, AreaInfo]
-    max_resolution_hours: int | None
 
     def most_specific_layer(self) -> str | None:
         """The code of the layer with the highest rank (``area`` without a layer)."""
@@ -101,10 +100,7 @@ def load_lookups(session: Session, jurisdiction: Jurisdiction, cache: Cache | No
             select(AreaLayer.code, AreaLayer.id, AreaLayer.rank).where(AreaLayer.jurisdiction_id == jurisdiction.id)
         ):
             layers.setdefault(code, (layer_id, rank))
-        max_hours = session.scalar(
-            select(func.max(Service.resolution_hours)).where(Service.jurisdiction_id == jurisdiction.id)
-        )
-        return Lookups(services, departments, layers, areas, max_hours)
+        return Lookups(services, departments, layers, areas)
 
     if cache is None:
         return make()

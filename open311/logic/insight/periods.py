@@ -122,10 +122,13 @@ def segment_end(grain: str, start: date) -> date:
     return date(start.year, 12, 31)
 
 
-def segments(first: date, last: date, grains: str, today: date) -> list[tuple[str, date]] | None:
+def segments(
+    first: date, last: date, grains: str, today: date, days_from: date | None = None
+) -> list[tuple[str, date]] | None:
     """Rollup rows (grain, period start) covering the days first..last exactly, or None when the grains
-    cannot: whole years, then whole months, then days. A month or year holding today counts as whole
-    when ``last`` is today (nothing is dated after now)."""
+    cannot: whole years, then whole months, then days (kept from ``days_from`` only, when given). A month
+    or year holding today counts as whole when ``last`` is today (only due dates lie after now; the
+    reader takes them back off)."""
     found: list[tuple[str, date]] = []
     day = first
     while day <= last:
@@ -137,7 +140,7 @@ def segments(first: date, last: date, grains: str, today: date) -> list[tuple[st
         elif "m" in grains and day.day == 1 and (month_end <= last or last == today):
             found.append(("m", day))
             day = month_end + timedelta(days=1)
-        elif "d" in grains:
+        elif "d" in grains and (days_from is None or day >= days_from):
             found.append(("d", day))
             day += timedelta(days=1)
         else:

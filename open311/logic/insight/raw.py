@@ -1,7 +1,7 @@
 """Statistics over the requests themselves, for what the rollups do not keep (detailed status, channel,
-a box or a radius, update dates, weeks of filtered data): the same events (stats_events()) counted by
-plain SQL, returned as rows of measures.ROW_COLUMNS. Also the requests open now and not yet due, which
-turn the backlog of the period holding today into its overdue count.
+a box or a radius, update dates, days of filtered data older than two months): the same events
+(stats_events()) counted by plain SQL, returned as rows of measures.ROW_COLUMNS. Also the requests due
+later today, which today's cumulated due dates count but which are not overdue yet.
 """
 
 from __future__ import annotations
@@ -60,6 +60,11 @@ def _keyed(keys: RawKeys):
     return statement, _key_columns(keys, ServiceRequestArea.area_id)
 
 
+def _joined(column, condition):
+    """The comma-separated values of ``column`` where ``condition`` holds (a histogram's part)."""
+    return func.array_to_string(func.array_agg(cast(column, Integer)).filter(condition), ",")
+
+
 def _start_of(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
 
@@ -115,42 +120,31 @@ def raw_rows(
         total(0).label("opened"), total(1).label("closed"), total(1, c.n_target).label("closed_with_target"),
         total(1, c.n_on_time).label("closed_on_time"), total(2).label("responded"), total(3).label("due"),
         total(4).label("due_closed"),
-        func.array_send(func.array_agg(c.bucket).filter(c.kind == 1)).label("close_buckets"),
-        func.array_send(func.array_agg(cast(c.n, Integer)).filter(c.kind == 1)).label("close_counts"),
-        func.array_send(func.array_agg(c.bucket).filter(c.kind == 2)).label("response_buckets"),
-        func.array_send(func.array_agg(cast(c.n, Integer)).filter(c.kind == 2)).label("response_counts"),
+        _joined(c.bucket, c.kind == 1).label("close_buckets"),
+        _joined(c.n, c.kind == 1).label("close_counts"),
+        _joined(c.bucket, c.kind == 2).label("response_buckets"),
+        _joined(c.n, c.kind == 2).label("response_counts"),
     ).group_by(*grouped)  # fmt: skip
     return session.execute(final).all()
 
 
-def not_yet_due(
-    session: Session,
-    jurisdiction: Jurisdiction,
-    query: RequestQuery,
-    keys: RawKeys,
-    until: date,
-    max_resolution_hours: int | None,
+def due_later_today(
+    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, keys: RawKeys, today: date
 ) -> list:
-    """Per key: the requests open now whose expected_datetime is still ahead, up to the end of ``until``.
+    """Per key: the requests open now and due later today (counted in today's due events, not overdue yet).
 
-    The cumulated due events of the period holding today run to the end of ``until`` (its rollup rows
-    may hold a whole month or year); these requests are due in that time but not overdue now. Every
-    expected_datetime is the request's time plus its service's resolution_hours, so only the requests
-    of the last ``max_resolution_hours`` hours can be ahead of their target.
+    Read through the index of open requests by expected_datetime: a few hours of due dates.
     """
-    if not max_resolution_hours:
-        return []
     statement, key_columns = _keyed(keys)
-    now = func.now()
+    zone = ZoneInfo(jurisdiction.time_zone)
     statement = (
         statement.add_columns(*key_columns, func.count().label("n"))
         .where(
             SR.jurisdiction_id == jurisdiction.id,
             *filter_conditions(session, jurisdiction, query),
             SR.status == "open",
-            SR.expected_datetime >= now,
-            SR.expected_datetime < _start_of(until + timedelta(days=1), ZoneInfo(jurisdiction.time_zone)),
-            SR.requested_datetime >= now - timedelta(hours=max_resolution_hours),
+            SR.expected_datetime >= func.now(),
+            SR.expected_datetime < _start_of(today + timedelta(days=1), zone),
         )
         .group_by(*key_columns)
     )

@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from ...errors import BadRequest
 from ...models import Jurisdiction
-from ...models.request_stats import CUBOID_AREA, CUBOID_SERVICE, CUBOID_SERVICE_DEPARTMENT_STATUS, GRAINS
+from ...models.request_stats import (
+    CUBOID_AREA,
+    CUBOID_SERVICE,
+    CUBOID_SERVICE_DEPARTMENT_STATUS,
+    GRAINS,
+    RECENT_DAYS,
+)
 from ..request_search import RequestQuery
 from .lookups import Cache, Lookups, load_lookups
 from .measures import Stock, Tally, measures
 from .periods import PERIODS, Period, Window, resolve_window, segment_end, segments, window_periods
-from .raw import RawKeys, not_yet_due, raw_rows
+from .raw import RawKeys, due_later_today, raw_rows
 from .rollups import RollupPlan, rollup_rows
 
 #: What group_by takes besides periods, in the order of a cell's keys.
@@ -129,8 +135,9 @@ def _rollup_plan(
         cuboid = CUBOID_AREA if not needs else CUBOID_SERVICE_DEPARTMENT_STATUS
     else:
         cuboid = CUBOID_SERVICE if needs <= {"service"} else CUBOID_SERVICE_DEPARTMENT_STATUS
-    # (cuboid 0 keeps months and years only: its windows start on a month's first day)
-    covering = [segments(period.first, period.last, GRAINS[cuboid], window.today) for period in periods]
+    # (cuboid 0 keeps its days for the last two months only: older windows start on a month's first day)
+    days_from = window.today - timedelta(days=RECENT_DAYS[cuboid]) if cuboid in RECENT_DAYS else None
+    covering = [segments(period.first, period.last, GRAINS[cuboid], window.today, days_from) for period in periods]
     if any(parts is None for parts in covering):
         return None
     return RollupPlan(cuboid, layer_id or 0, plan_filters), covering
@@ -204,7 +211,6 @@ def compute_statistics(
         reach = segment_end(*planned[1][-1][-1])
         rows = rollup_rows(session, jurisdiction, planned[0], periods, planned[1], reach)
     else:
-        reach = window.end
         rows = raw_rows(session, jurisdiction, filters, _raw_keys(grouping), periods)
     key_of = _key_of(grouping, lookups)
     tally = Tally()
@@ -212,8 +218,7 @@ def compute_statistics(
         tally.add(key_of(row), row)
     ahead: dict[tuple, int] = {}
     if window.reaches_today:
-        max_hours = lookups.max_resolution_hours
-        for row in not_yet_due(session, jurisdiction, filters, _raw_keys(grouping), reach, max_hours):
+        for row in due_later_today(session, jurisdiction, filters, _raw_keys(grouping), window.today):
             ahead[key_of(row)] = ahead.get(key_of(row), 0) + row.n
     keys = tally.keys() or ([()] if not grouping.dimensions else [])
     if len(keys) * len(periods) > MAX_CELLS:

@@ -1,0 +1,78 @@
+"""Hexagon cells of PostGIS's hexagon tiling (ST_HexagonGrid / ST_Hexagon, origin 0,0) in Web Mercator.
+
+A point's cell is computed arithmetically (cube rounding on flat-topped hexagons), which is the cell
+ST_Hexagon(edge, i, j) covering it (tests/api/test_maps.py checks it against ST_HexagonGrid) at a few
+floating-point operations per request instead of a spatial join. Sizes: ``cell`` metres on the ground
+(at the jurisdiction's latitude), or a map zoom (hexagons 16 pixels wide at that zoom, so that tiles and
+hotspots of one zoom share the grid).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...errors import BadRequest
+
+EARTH_RADIUS = 6378137.0
+#: Web Mercator units per pixel at zoom 0 (256-pixel tiles).
+ZOOM0_RESOLUTION = 2 * math.pi * EARTH_RADIUS / 256
+HEXAGON_PIXELS = 16
+MIN_CELL_METRES, MAX_CELL_METRES = 10.0, 100_000.0
+SQRT3 = math.sqrt(3)
+
+#: Web Mercator x and y of a 4326 point, in SQL (cheaper than ST_Transform for one point at a time).
+MERCATOR_X = "(6378137.0 * radians(ST_X({p})))"
+MERCATOR_Y = "(6378137.0 * ln(tan(pi() / 4 + radians(ST_Y({p})) / 2)))"
+
+
+def edge_for_zoom(zoom: int) -> float:
+    """The hexagon edge (Web Mercator units) of 16 pixels at zoom ``zoom``."""
+    return HEXAGON_PIXELS * ZOOM0_RESOLUTION / 2**zoom
+
+
+def edge_for_metres(metres: float, latitude: float) -> float:
+    """The Web Mercator edge of a hexagon whose edge is ``metres`` on the ground at ``latitude``."""
+    if not MIN_CELL_METRES <= metres <= MAX_CELL_METRES:
+        raise BadRequest(f"cell must be between {MIN_CELL_METRES:.0f} and {MAX_CELL_METRES:.0f} metres")
+    return metres / max(math.cos(math.radians(latitude)), 0.01)
+
+
+def cell_sql(point: str, edge_param: str = "%(edge)s") -> str:
+    """SQL columns ``i, j`` of the hexagon cell holding ``point`` (a 4326 geometry expression): a FROM item
+    to CROSS JOIN LATERAL (the subqueries are kept apart with OFFSET 0 so each value is computed once)."""
+    x, y = MERCATOR_X.format(p=point), MERCATOR_Y.format(p=point)
+    return f"""(
+    SELECT c.q AS i, c.r + ((c.q - (c.q & 1)) / 2) AS j FROM (
+        SELECT CASE WHEN dq > dr AND dq > ds THEN -rr - rs ELSE rq END AS q,
+               CASE WHEN NOT (dq > dr AND dq > ds) AND dr > ds THEN -rq - rs ELSE rr END AS r
+        FROM (
+            SELECT rq, rr, rs, abs(rq - fq) AS dq, abs(rr - fr) AS dr, abs(rs + fq + fr) AS ds
+            FROM (
+                SELECT fq, fr, round(fq)::int AS rq, round(fr)::int AS rr, round(-fq - fr)::int AS rs
+                FROM (SELECT 2.0 / 3 * {x} / {edge_param} AS fq,
+                             (-1.0 / 3 * {x} + sqrt(3) / 3 * {y}) / {edge_param} AS fr OFFSET 0) AS f
+                OFFSET 0
+            ) AS rounded OFFSET 0
+        ) AS fixed
+    ) AS c
+)"""  # noqa: S608 (point and parameter names come from this package)
+
+
+def hexagon_rings(i: np.ndarray, j: np.ndarray, edge: float) -> np.ndarray:
+    """The closed rings (n x 7 x 2, longitude and latitude) of cells (i, j): ST_Hexagon's vertices."""
+    cx = 1.5 * edge * i
+    cy = edge * SQRT3 / 2 * (2 * j + (i & 1))
+    dx = np.array([-1.0, -0.5, 0.5, 1.0, 0.5, -0.5, -1.0]) * edge
+    dy = np.array([0.0, -1.0, -1.0, 0.0, 1.0, 1.0, 0.0]) * edge * SQRT3 / 2
+    x = cx[:, None] + dx[None, :]
+    y = cy[:, None] + dy[None, :]
+    longitude = np.degrees(x / EARTH_RADIUS)
+    latitude = np.degrees(2 * np.arctan(np.exp(y / EARTH_RADIUS)) - math.pi / 2)
+    return np.round(np.stack([longitude, latitude], axis=-1), 7)
+
+
+def mercator_scale(latitude: float) -> float:
+    """Ground metres per Web Mercator unit at ``latitude``."""
+    return math.cos(math.radians(latitude))

@@ -1,0 +1,100 @@
+"""What hotspots and tiles share: their requests (the filters of GET requests, service groups, a window of
+whole local days defaulting to the last 90), the jurisdiction's latitude, and a data version for caches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy.orm import Session
+
+from ...models import Area, AreaLayer, Jurisdiction, Service, ServiceRequest
+from ..request_search import RequestQuery, filter_conditions
+from .lookups import Cache, load_lookups
+from .periods import resolve_window
+
+#: The default window of the maps: today and the 89 days before.
+DEFAULT_DAYS = 90
+
+
+@dataclass
+class MapQuery:
+    """The requests a map shows: filters of GET requests, service groups and a window of days."""
+
+    filters: RequestQuery = field(default_factory=RequestQuery)
+    groups: list[str] = field(default_factory=list)
+    start_date: date | datetime | None = None
+    end_date: date | datetime | None = None
+
+    def key(self) -> tuple:
+        """A hashable form, for caches."""
+        values = [*vars(self.filters).values(), self.groups, self.start_date, self.end_date]
+        return tuple(tuple(v) if isinstance(v, list) else v for v in values)
+
+
+def map_conditions(
+    session: Session, jurisdiction: Jurisdiction, query: MapQuery, cache: Cache | None = None
+) -> list[ColumnElement]:
+    """The conditions on service_request of the map's requests (located ones only)."""
+    zone = ZoneInfo(jurisdiction.time_zone)
+    now = datetime.now(UTC)
+    start = query.start_date
+    if start is None:
+        end_day = resolve_window(None, query.end_date, zone, now).end
+        start = end_day - timedelta(days=DEFAULT_DAYS - 1)
+    window = resolve_window(start, query.end_date, zone, now)
+    filters = query.filters
+    if query.groups:
+        codes = set(load_lookups(session, jurisdiction, cache).group_service_codes(query.groups))
+        if filters.service_codes:
+            codes &= set(filters.service_codes)
+        filters = replace(filters, service_codes=sorted(codes) or [""])
+    return [
+        ServiceRequest.jurisdiction_id == jurisdiction.id,
+        ServiceRequest.requested_datetime >= datetime.combine(window.start, time(0), tzinfo=zone),
+        ServiceRequest.requested_datetime < datetime.combine(window.end + timedelta(days=1), time(0), tzinfo=zone),
+        ServiceRequest.location.is_not(None),
+        *filter_conditions(session, jurisdiction, filters),
+    ]
+
+
+def jurisdiction_latitude(session: Session, jurisdiction: Jurisdiction, cache: Cache | None = None) -> float:
+    """The latitude of the middle of the jurisdiction's areas (0 without areas): metres to map units."""
+
+    def make() -> float:
+        value = session.scalar(
+            select(func.ST_Y(func.ST_Centroid(func.ST_Extent(Area.geom))))
+            .join(AreaLayer, AreaLayer.id == Area.layer_id)
+            .where(AreaLayer.jurisdiction_id == jurisdiction.id)
+        )
+        return float(value or 0.0)
+
+    return cache(("insight-latitude", jurisdiction.id), make) if cache else make()
+
+
+def data_version(session: Session) -> str:
+    """Changes whenever a write commits (the database's snapshot): what was computed under one version
+    is still true while the version is the same, so maps can be kept per version."""
+    return session.scalar(text("SELECT pg_current_snapshot()::text"))
+
+
+def matching_requests(
+    session: Session,
+    jurisdiction: Jurisdiction,
+    query: MapQuery,
+    cache: Cache | None,
+    *columns,
+    where: ColumnElement | None = None,
+    join_published: bool = False,
+) -> tuple[str, dict]:
+    """The map's requests (``columns``; with ``join_published``, only those of published services, whose
+    columns may be selected) as SQL in the driver's parameter style, and its parameters."""
+    statement = select(*columns).where(*map_conditions(session, jurisdiction, query, cache))
+    if where is not None:
+        statement = statement.where(where)
+    if join_published:
+        statement = statement.join(Service, Service.id == ServiceRequest.service_id).where(Service.publish.is_(True))
+    compiled = statement.compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
+    return str(compiled), dict(compiled.params)
