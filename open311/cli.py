@@ -185,11 +185,17 @@ def load_demo(if_empty: bool, generated: int, seed: int) -> None:
             return
     # The demo's departments post to the local demo receiver (scripts/webhook_receiver.py) on 127.0.0.1.
     _load(DEMO_CITY, partial(load_city, allow_private_webhooks=True))
-    with _session() as session:
+    from sqlalchemy.orm import Session
+
+    from .db import make_engine
+
+    engine = make_engine(_url(_settings()))
+    with engine.connect() as connection, Session(bind=connection) as session:  # one connection throughout
         report = load_demo_requests(
             session, _jurisdiction(session, "paris.fr"), DEMO_HISTORY, now=datetime.now(UTC), requests=generated,
             seed=seed, progress=lambda message: click.echo(message, err=True),
         )  # fmt: skip
+    engine.dispose()
     click.echo(f"Demo requests: {report.summary()}" if report else "The demo's requests are already loaded.")
 
 
