@@ -234,8 +234,9 @@ class Stub:
         ]  # fmt: skip
         found.sort(key=lambda r: r["requested_datetime"], reverse=True)
         size, page = int(args.get("page_size", 1000)), max(int(args.get("page", 1)), 1)
-        chosen = found[:1000][(page - 1) * size : page * size]
-        return [self.public(r, args) for r in chosen], {"X-Result-Count": str(min(len(found), 1000))}
+        size = min(size, 1000)  # pages of at most 1,000 records, through the whole listing
+        chosen = found[(page - 1) * size : page * size]
+        return [self.public(r, args) for r in chosen], {"X-Result-Count": str(len(found))}
 
     def placed(self, record: dict, args: dict) -> bool:
         """bbox (min_long,min_lat,max_long,max_lat) and lat/long/radius (metres)."""

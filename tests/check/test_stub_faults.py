@@ -3,12 +3,15 @@ failure of issue 11 (points 1-8) that a real client met, one at a time: exactly 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from open311.check.checklist import CHECKS
 from open311.check.results import Status
 
-from .conftest import grade_stub, not_passing
+from .conftest import JURISDICTION, check, grade_stub, not_passing, serving
+from .stub import Stub, _record
 
 WARN, FAIL = Status.WARN, Status.FAIL
 
@@ -119,3 +122,19 @@ def test_a_server_offering_xml_only_is_checked_in_xml():
     assert "the endpoint offers XML only: JSON checks are skipped" in report.notes
     posted = report.results["write.post-realtime"].evidence[0]
     assert posted.url.endswith("/v2/requests.xml") and posted.content_type == "text/xml"
+
+
+def test_a_page_past_the_last_is_found_from_the_total_when_the_listing_is_capped():
+    """More requests than the 1,000 a listing shows: the page past the last is found from the total."""
+    stub = Stub()
+    now = datetime.now(UTC).replace(microsecond=0)
+    stub.stores["v2"] += [
+        _record(1000 + n, "POT", "open", now - timedelta(hours=30 + n), now - timedelta(hours=1), 50.1, 8.1, "More",
+                "1 Main St")
+        for n in range(1200)
+    ]  # fmt: skip
+    with serving(stub) as root:
+        report = check(root + "/v2/discovery.json", jurisdiction_id=JURISDICTION, write=False)
+    paging = report.results["ext.paging"]
+    assert paging.status is Status.PASS, paging.detail
+    assert "total 1203" in paging.detail
