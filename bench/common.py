@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
@@ -26,3 +27,14 @@ def percentile(values: list[float], fraction: float) -> float:
     """The value below which ``fraction`` of ``values`` fall (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def gunicorn_alone(app: str, port: int, workers: int, threads: int, run_dir: Path) -> tuple[list[str], dict[str, str]]:
+    """gunicorn's arguments and environment for ``app`` served on 127.0.0.1:``port`` with the production
+    settings of `open311 serve` but no front (the figures are the workers' own); run files in ``run_dir``."""
+    from open311.cli import server_layout
+
+    settings = {**load_settings(), "FRONT": "none", "THREADS": threads}
+    layout = server_layout(settings, app, "127.0.0.1", port, workers)
+    layout.run_dir, layout.access_log = run_dir, False
+    return layout.command()

@@ -24,9 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from open311.cli import gunicorn_arguments
-
-from .common import bench_url, percentile
+from .common import bench_url, gunicorn_alone, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 5312
@@ -47,9 +45,8 @@ MEASURE = """() => {
 def serve(database_url: str, workers: int, threads: int) -> subprocess.Popen:
     """gunicorn on 127.0.0.1:PORT over ``database_url``, once it answers."""
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
-    pidfile = Path(tempfile.mkdtemp()) / "gunicorn.pid"
-    env = {**os.environ, "OPEN311_DATABASE_URL": database_url, "OPEN311_LOG_LEVEL": "WARNING"}
-    arguments = gunicorn_arguments("wsgi:app", f"127.0.0.1:{PORT}", workers, threads, pidfile)
+    arguments, extra = gunicorn_alone("wsgi:app", PORT, workers, threads, Path(tempfile.mkdtemp()))
+    env = {**os.environ, **extra, "OPEN311_DATABASE_URL": database_url, "OPEN311_LOG_LEVEL": "WARNING"}
     process = subprocess.Popen([gunicorn, *arguments], env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -30,13 +30,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from open311.cli import gunicorn_arguments
 from open311.db import make_engine
 from open311.logic.jurisdictions import resolve_jurisdiction
 from open311.logic.opendata.export import RequestExport
 from open311.logic.request_search import RequestQuery
 
-from .common import bench_url
+from .common import bench_url, gunicorn_alone
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -54,9 +53,8 @@ class Workers:
     def __enter__(self) -> Workers:
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
         self.directory = tempfile.mkdtemp()
-        pidfile = Path(self.directory) / "gunicorn.pid"
-        arguments = gunicorn_arguments("open311:create_app()", f"127.0.0.1:{self.port}", 4, 2, pidfile)
-        env = {**os.environ, "OPEN311_DATABASE_URL": self.url, "OPEN311_LOG_LEVEL": "WARNING"}
+        arguments, extra = gunicorn_alone("open311:create_app()", self.port, 4, 2, Path(self.directory))
+        env = {**os.environ, **extra, "OPEN311_DATABASE_URL": self.url, "OPEN311_LOG_LEVEL": "WARNING"}
         self.process = subprocess.Popen([gunicorn, *arguments], env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120  # a busy machine takes its time to import everything
         while time.monotonic() < deadline:
