@@ -36,6 +36,13 @@ EXPOSE_HEADERS = (
 PREFLIGHT_MAX_AGE = "600"
 
 NO_CONTENT_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox"
+#: Extension: the dashboard's pages run their own scripts and styles (no inline ones) and call the API here;
+#: images may come from a tile server (OPEN311_DASHBOARD_TILE_URL).
+DASHBOARD_PREFIX = "/dashboard"
+DASHBOARD_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 DOCS_POLICY = (
     "default-src 'none'; script-src 'self' {scripts}; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -115,6 +122,8 @@ def browser_headers(response: Response) -> Response:
     path = request.path
     if path == "/" + current_app.config["OPENAPI_SWAGGER_UI_PATH"] and response.mimetype == "text/html":
         headers["Content-Security-Policy"] = _docs_policy(response)
+    elif path == DASHBOARD_PREFIX or path.startswith(DASHBOARD_PREFIX + "/"):
+        headers["Content-Security-Policy"] = _dashboard_policy()
     else:
         headers.add("Content-Security-Policy", NO_CONTENT_POLICY)
     if path.startswith(CORS_PREFIXES) and not g.get("open311_preflight"):
@@ -125,6 +134,13 @@ def browser_headers(response: Response) -> Response:
             headers["Access-Control-Allow-Origin"] = origin
             headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
     return response
+
+
+def _dashboard_policy() -> str:
+    """The dashboard's policy, with the origin of the tile server when one is set."""
+    tiles = current_app.config.get("DASHBOARD_TILE_URL")
+    match = re.match(r"^(https?://[^/{}]+)", tiles or "")
+    return DASHBOARD_POLICY.format(tiles=f" {match.group(1)}" if match else "")
 
 
 def _docs_policy(response: Response) -> str:

@@ -137,3 +137,17 @@ def test_stored_photo_urls_and_discovery_never_follow_the_host_header(app, clien
     discovery = client.get("/open311/v2/discovery.json?jurisdiction_id=paris.fr", headers=hostile).get_json()
     expected = f"http://{app.config['HOST']}:{app.config['PORT']}/open311/v2"
     assert discovery["endpoints"][0]["url"] == expected
+
+
+def test_the_dashboard_page_may_run_its_own_scripts_and_nothing_else(app, client, monkeypatch):
+    """The API's answers are sandboxed; the dashboard's page runs its own files (no inline code)."""
+    policy = client.get("/dashboard").headers["Content-Security-Policy"]
+    assert "sandbox" not in policy and "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "img-src 'self' data:;" in policy
+    monkeypatch.setitem(app.config, "DASHBOARD_TILE_URL", "https://tiles.example.org/{z}/{x}/{y}.png")
+    assert (
+        "img-src 'self' data: https://tiles.example.org;" in client.get("/dashboard").headers["Content-Security-Policy"]
+    )
+    assert (
+        "sandbox" in client.get("/open311/v2/services.json?jurisdiction_id=paris.fr").headers["Content-Security-Policy"]
+    )
