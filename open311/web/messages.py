@@ -14,7 +14,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "from": "From",
         "to": "To",
         "last_30_days": "30 days",
-        "last_90_days": "90 days",
+        "last_3_months": "3 months",
         "last_12_months": "12 months",
         "group": "Group of services",
         "all_groups": "All groups",
@@ -49,7 +49,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "table": "Areas × categories",
         "table_caption": "Requests by area and category; click a heading to sort.",
         "hot_corners": "Hot corners",
-        "hot_corners_intro": "Dense clusters of requests: where a team would go first.",
+        "hot_corners_intro": (
+            "Dense clusters of the requests of the last 30 days of the period: where a team would go first."
+        ),
         "requests_unit": "requests",
         "within_m": "within {m} m",
         "top_categories": "Most frequent",
@@ -78,7 +80,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "from": "Du",
         "to": "Au",
         "last_30_days": "30 jours",
-        "last_90_days": "90 jours",
+        "last_3_months": "3 mois",
         "last_12_months": "12 mois",
         "group": "Famille de services",
         "all_groups": "Toutes les familles",
@@ -113,7 +115,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "table": "Secteurs × catégories",
         "table_caption": "Demandes par secteur et catégorie ; cliquez sur un titre pour trier.",
         "hot_corners": "Points chauds",
-        "hot_corners_intro": "Amas denses de demandes : là où une équipe irait d'abord.",
+        "hot_corners_intro": (
+            "Amas denses des demandes des 30 derniers jours de la période : là où une équipe irait d'abord."
+        ),
         "requests_unit": "demandes",
         "within_m": "dans un rayon de {m} m",
         "top_categories": "Les plus fréquentes",

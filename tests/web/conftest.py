@@ -49,7 +49,7 @@ def web_database_url() -> str:
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
-        load_city(session, DEMO_CITY)
+        load_city(session, DEMO_CITY, allow_private_webhooks=True)
         session.commit()
         paris = resolve_jurisdiction(session, "paris.fr")
         load_demo_requests(session, paris, DEMO_HISTORY, now=NOW, requests=DEMO_REQUESTS)

@@ -134,17 +134,20 @@ def clusters(
     ), centre AS (
         SELECT cluster, count(*) AS n, avg(x) AS cx, avg(y) AS cy FROM clustered WHERE cluster IS NOT NULL
         GROUP BY cluster ORDER BY n DESC, cluster LIMIT {MAX_CLUSTERS}
+    ), member AS (
+        SELECT c.cluster, c.service_id, sqrt((c.x - centre.cx) ^ 2 + (c.y - centre.cy) ^ 2) AS distance
+        FROM clustered AS c JOIN centre USING (cluster)
+    ), spread AS (
+        SELECT cluster, max(distance) AS radius FROM member GROUP BY cluster
     ), by_service AS (
-        SELECT c.cluster, c.service_id, count(*) AS n,
-               row_number() OVER (PARTITION BY c.cluster ORDER BY count(*) DESC, c.service_id) AS rank
-        FROM clustered AS c JOIN centre USING (cluster) GROUP BY c.cluster, c.service_id
+        SELECT cluster, service_id, count(*) AS n,
+               row_number() OVER (PARTITION BY cluster ORDER BY count(*) DESC, service_id) AS rank
+        FROM member GROUP BY cluster, service_id
     )
-    SELECT centre.cluster, centre.n, centre.cx, centre.cy,
-           (SELECT max(sqrt((c.x - centre.cx) ^ 2 + (c.y - centre.cy) ^ 2)) FROM clustered AS c
-            WHERE c.cluster = centre.cluster) AS radius,
+    SELECT centre.cluster, centre.n, centre.cx, centre.cy, spread.radius,
            array_agg(s.service_id ORDER BY s.rank) AS services, array_agg(s.n ORDER BY s.rank) AS counts
-    FROM centre JOIN by_service AS s ON s.cluster = centre.cluster AND s.rank <= {TOP}
-    GROUP BY centre.cluster, centre.n, centre.cx, centre.cy ORDER BY centre.n DESC, centre.cluster
+    FROM centre JOIN spread USING (cluster) JOIN by_service AS s ON s.cluster = centre.cluster AND s.rank <= {TOP}
+    GROUP BY centre.cluster, centre.n, centre.cx, centre.cy, spread.radius ORDER BY centre.n DESC, centre.cluster
     """  # noqa: S608 (the source is compiled by SQLAlchemy; the limits are constants)
     rows = _run(session, sql, {**params, "eps": clustering.eps_metres / scale, "min_points": clustering.min_points})
     services = load_lookups(session, jurisdiction, cache).services

@@ -7,7 +7,13 @@ import { Charts } from "./charts.js";
 import { DashboardMap } from "./mapview.js";
 import { apiFilters, chartPeriod, readState, writeState } from "./state.js";
 import { CellTable } from "./table.js";
-import { BLUES, HEAT, colourOf, daysBefore, el, formatMeasure, formatNumber, today } from "./util.js";
+import {
+  BLUES, HEAT, colourOf, daysBefore, el, formatMeasure, formatNumber, laterDay, monthsBefore, today,
+} from "./util.js";
+
+/** Hot corners are the clusters of the last days of the period: where a team is needed now (and what stays
+ * fast to cluster at any size of the city's history). */
+const CORNER_DAYS = 30;
 
 const config = JSON.parse(document.getElementById("dashboard-config").textContent);
 const t = config.messages;
@@ -154,6 +160,12 @@ function finish(token) {
   });
 }
 
+/** The filters of the hot corners: those of the view, over its last CORNER_DAYS days. */
+function cornerFilters(filters) {
+  const start = laterDay(state.start, daysBefore(state.end, CORNER_DAYS - 1));
+  return { ...filters, start_date: apiFilters({ ...state, start }, config.time_zone).start_date };
+}
+
 /** Ask the API for everything the state shows, then draw it (an older draw's answers are dropped).
  * The statistics are asked at once; the hexagons as soon as the map knows its view (after the areas). */
 async function draw(push) {
@@ -169,7 +181,7 @@ async function draw(push) {
     api.statistics(period, filters),
     api.statistics(`${areaKey},service_code`, filters),
     api.statistics("agency_responsible", { ...filters, agency_responsible: "" }),
-    state.corners === "on" ? api.get("hotspots.geojson", { ...filters, clusters: "true" }) : null,
+    state.corners === "on" ? api.get("hotspots.geojson", { ...cornerFilters(filters), clusters: "true" }) : null,
   ]);
   const hexagons = ready.then(() => {
     if (state.area) map.focus(state.area);
@@ -246,10 +258,11 @@ document.addEventListener("change", (event) => {
   if (update) change(update);
 });
 form.addEventListener("submit", (event) => event.preventDefault());
-for (const button of form.querySelectorAll("button[data-days]")) {
+for (const button of form.querySelectorAll("button[data-days], button[data-months]")) {
   button.addEventListener("click", () => {
     const end = today(config.time_zone);
-    change({ start: daysBefore(end, Number(button.dataset.days)), end });
+    const { days, months } = button.dataset;
+    change({ start: days ? daysBefore(end, Number(days) - 1) : monthsBefore(end, Number(months) - 1), end });
   });
 }
 window.addEventListener("popstate", () => {

@@ -1,12 +1,13 @@
 // The view's state lives in the URL's query string, so that a link gives the same view.
 
-import { daySpan, daysBefore, today, zonedDateTime } from "./util.js";
+import { daySpan, monthsBefore, today, zonedDateTime } from "./util.js";
 
 /** Keys of the state, as they appear in the URL. */
 const KEYS = ["start", "end", "group", "service_code", "layer", "area", "agency_responsible", "measure", "view",
   "corners", "lang", "jurisdiction_id"];
 
-export const DEFAULT_DAYS = 365;
+/** The default period: the current month and the 11 before it, whole (rollups answer whole months). */
+export const DEFAULT_MONTHS = 11;
 
 /** The state of the current URL, with defaults for what it leaves out. */
 export function readState(config) {
@@ -15,7 +16,7 @@ export function readState(config) {
   for (const key of KEYS) state[key] = params.get(key) || "";
   const isDay = (text) => /^\d{4}-\d{2}-\d{2}$/.test(text);
   if (!isDay(state.end)) state.end = today(config.time_zone);
-  if (!isDay(state.start) || state.start > state.end) state.start = daysBefore(state.end, DEFAULT_DAYS);
+  if (!isDay(state.start) || state.start > state.end) state.start = monthsBefore(state.end, DEFAULT_MONTHS);
   state.measure = state.measure || "opened";
   state.view = state.view === "areas" ? "areas" : "hexagons";
   state.corners = state.corners === "off" ? "off" : "on";

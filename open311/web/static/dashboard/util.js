@@ -36,6 +36,18 @@ export function daysBefore(day, days) {
   return new Date(Date.UTC(y, m - 1, d - days)).toISOString().slice(0, 10);
 }
 
+/** The first day of the month `months` months before the month of `day` (both YYYY-MM-DD): whole months,
+ * which the statistics answer from their monthly rollups. */
+export function monthsBefore(day, months) {
+  const [y, m] = day.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1 - months, 1)).toISOString().slice(0, 10);
+}
+
+/** The later of two days (YYYY-MM-DD). */
+export function laterDay(a, b) {
+  return a > b ? a : b;
+}
+
 /** Whole days from `start` to `end` (YYYY-MM-DD). */
 export function daySpan(start, end) {
   return Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86400000);
