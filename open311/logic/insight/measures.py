@@ -27,42 +27,87 @@ PREFIX = -1
 
 @dataclass
 class Sums:
-    """The event counts of one (key, period) and the parts of its two histograms."""
+    """The event counts of one (key, period) and the slot of its two histograms in the :class:`Tally`."""
 
+    slot: int
     counts: np.ndarray = field(default_factory=lambda: np.zeros(len(COUNTS), dtype=np.int64))
-    close: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
-    response: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
 
 
 #: The duration (seconds) each bucket stands for, looked up rather than computed per cell.
 _REPRESENTATIVE = representative_seconds(np.arange(MAX_BUCKET + 1))
+#: Quantiles kept per histogram: median and p90 (time to close), median (time to first response).
+CLOSE_FRACTIONS, RESPONSE_FRACTIONS = (0.5, 0.9), (0.5,)
+#: Largest slots x buckets matrix merged densely (8 bytes each); larger tallies are merged sparsely.
+DENSE_CELLS = 4_000_000
 
 
-def _percentiles(parts: list[tuple[np.ndarray, np.ndarray]], fractions: tuple[float, ...]) -> list[float | None]:
-    """Percentiles in hours of the durations in ``parts`` (interpolated like percentile_cont). Called for
-    every cell: one numpy call per step (the per-call overheads were most of a statistics answer)."""
-    if not parts:
-        return [None for _ in fractions]
-    if len(parts) == 1:
-        buckets, weights = parts[0]
-    else:
-        buckets = np.concatenate([b for b, _ in parts])
-        weights = np.concatenate([c for _, c in parts])
-    if buckets.size and (buckets.min() < 0 or buckets.max() > MAX_BUCKET):
+class _Histograms:
+    """The histogram parts of every slot (one slot per (key, period)), merged and read in a few numpy
+    calls for all slots at once: per-cell calls were most of a statistics answer."""
+
+    def __init__(self) -> None:
+        self.slots: list[int] = []
+        self.buckets: list[str] = []
+        self.counts: list[str] = []
+
+    def add(self, slot: int, buckets: str, counts: str) -> None:
+        self.slots.append(slot)
+        self.buckets.append(buckets)
+        self.counts.append(counts)
+
+    def percentiles(self, slots: int, fractions: tuple[float, ...]) -> np.ndarray:
+        """Hours per slot and fraction (NaN for an empty histogram), interpolated like percentile_cont."""
+        result = np.full((slots, len(fractions)), np.nan)
+        if not self.slots:
+            return result
+        buckets = decode_ints(",".join(self.buckets))
+        weights = decode_ints(",".join(self.counts))
+        lengths = np.array([text.count(",") + 1 for text in self.buckets])
+        owner = np.repeat(np.array(self.slots, dtype=np.int64), lengths)
         buckets = np.clip(buckets, 0, MAX_BUCKET)
-    cumulative = np.cumsum(np.bincount(buckets, weights=weights))
-    total = int(cumulative[-1] + 0.5) if cumulative.size else 0
-    if total <= 0:
-        return [None for _ in fractions]
-    ranks = [fraction * (total - 1) for fraction in fractions]
-    # the bucket of the k-th smallest duration (0-based) is the first whose cumulative count exceeds k
-    wanted = [k + 0.5 for rank in ranks for k in (math.floor(rank), math.ceil(rank))]
-    found = np.minimum(np.searchsorted(cumulative, wanted, side="left"), MAX_BUCKET)
-    values = _REPRESENTATIVE[found].tolist()
-    return [
-        (values[2 * i] + (rank - math.floor(rank)) * (values[2 * i + 1] - values[2 * i])) / 3600.0
-        for i, rank in enumerate(ranks)
-    ]
+        width = int(buckets.max()) + 1
+        if slots * width <= DENSE_CELLS:
+            return self._dense(result, slots, width, owner, buckets, weights, fractions)
+        # one entry per (slot, bucket), in order: the signed parts of a bucket are summed first
+        combined, inverse = np.unique(owner * (MAX_BUCKET + 1) + buckets, return_inverse=True)
+        net = np.maximum(np.bincount(inverse, weights=weights).astype(np.int64), 0)
+        owner, buckets = combined // (MAX_BUCKET + 1), combined % (MAX_BUCKET + 1)
+        cumulative = np.cumsum(net)
+        first = np.searchsorted(owner, np.arange(slots), side="left")
+        last = np.searchsorted(owner, np.arange(slots), side="right")
+        before = np.where(first > 0, cumulative[np.maximum(first - 1, 0)], 0)
+        totals = np.where(last > first, cumulative[np.maximum(last - 1, 0)] - before, 0)
+        # within a slot the cumulative count is "before + running"; the bucket of the k-th smallest
+        # duration (0-based) is the first whose running count exceeds k
+        scale = int(cumulative[-1]) + 1 if cumulative.size else 1
+        key = owner * scale + (cumulative - before[owner])
+        present = np.flatnonzero(totals > 0)
+        for column, fraction in enumerate(fractions):
+            ranks = fraction * (totals[present] - 1)
+            low, high = np.floor(ranks), np.ceil(ranks)
+            values = []
+            for k in (low, high):
+                index = np.minimum(np.searchsorted(key, present * scale + k + 0.5, side="left"), len(key) - 1)
+                values.append(_REPRESENTATIVE[buckets[index]])
+            result[present, column] = (values[0] + (ranks - low) * (values[1] - values[0])) / 3600.0
+        return result
+
+    @staticmethod
+    def _dense(result, slots, width, owner, buckets, weights, fractions) -> np.ndarray:
+        """:meth:`percentiles` over a slots x buckets matrix (when it is small enough)."""
+        net = np.bincount(owner * width + buckets, weights=weights, minlength=slots * width).reshape(slots, width)
+        cumulative = np.cumsum(np.maximum(np.rint(net), 0), axis=1)
+        totals = cumulative[:, -1]
+        present = np.flatnonzero(totals > 0)
+        cumulative = cumulative[present]
+        for column, fraction in enumerate(fractions):
+            ranks = fraction * (totals[present] - 1)
+            low, high = np.floor(ranks), np.ceil(ranks)
+            values = [
+                _REPRESENTATIVE[np.argmax(cumulative > (k + 0.5)[:, None], axis=1)] for k in (low, high)
+            ]  # the first bucket whose running count exceeds k
+            result[present, column] = (values[0] + (ranks - low) * (values[1] - values[0])) / 3600.0
+        return result
 
 
 class Tally:
@@ -71,6 +116,10 @@ class Tally:
     def __init__(self) -> None:
         self.sums: dict[tuple, dict[int, Sums]] = defaultdict(dict)
         self.before: dict[tuple, np.ndarray] = defaultdict(lambda: np.zeros(2, dtype=np.int64))
+        self.slots = 0
+        self.close = _Histograms()
+        self.response = _Histograms()
+        self._quantiles: tuple[np.ndarray, np.ndarray] | None = None
 
     def add(self, key: tuple, row) -> None:
         """Add one source row under ``key``."""
@@ -81,18 +130,28 @@ class Tally:
             return
         sums = self.sums[key].get(row.idx)
         if sums is None:
-            sums = self.sums[key][row.idx] = Sums()
+            sums = self.sums[key][row.idx] = Sums(self.slots)
+            self.slots += 1
         sums.counts += counts
-        for parts, buckets, weights in (
-            (sums.close, row.close_buckets, row.close_counts),
-            (sums.response, row.response_buckets, row.response_counts),
-        ):
-            if buckets:
-                parts.append((decode_ints(buckets), decode_ints(weights)))
+        if row.close_buckets:
+            self.close.add(sums.slot, row.close_buckets, row.close_counts)
+        if row.response_buckets:
+            self.response.add(sums.slot, row.response_buckets, row.response_counts)
 
     def keys(self) -> list[tuple]:
         """Every key seen, in the window or before it."""
         return list(dict.fromkeys([*self.sums, *self.before]))
+
+    def quantiles(self, sums: Sums) -> tuple[float | None, float | None, float | None]:
+        """Median and p90 hours to close and median hours to first response of one (key, period)."""
+        if self._quantiles is None:
+            self._quantiles = (
+                self.close.percentiles(self.slots, CLOSE_FRACTIONS),
+                self.response.percentiles(self.slots, RESPONSE_FRACTIONS),
+            )
+        close, response = self._quantiles
+        values = (close[sums.slot, 0], close[sums.slot, 1], response[sums.slot, 0])
+        return tuple(None if math.isnan(v) else float(v) for v in values)
 
 
 @dataclass(frozen=True)
@@ -103,12 +162,13 @@ class Stock:
     overdue: int
 
 
-def measures(sums: Sums | None, stock: Stock, min_sample: int) -> dict:
+def measures(sums: Sums | None, stock: Stock, min_sample: int, tally: Tally | None = None) -> dict:
     """The measures of one cell, sample-based ones withheld below ``min_sample`` (docs/metrics.md)."""
-    sums = sums or Sums()
-    opened, closed, with_target, on_time, responded, _due, _due_closed = (int(v) for v in sums.counts)
-    median_close, p90_close = _percentiles(sums.close, (0.5, 0.9)) if closed >= min_sample else (None, None)
-    median_response = _percentiles(sums.response, (0.5,))[0] if responded >= min_sample else None
+    quantiles = tally.quantiles(sums) if sums is not None and tally is not None else (None, None, None)
+    counts = sums.counts if sums is not None else np.zeros(len(COUNTS), dtype=np.int64)
+    opened, closed, with_target, on_time, responded, _due, _due_closed = (int(v) for v in counts)
+    median_close, p90_close = quantiles[:2] if closed >= min_sample else (None, None)
+    median_response = quantiles[2] if responded >= min_sample else None
     on_time_pct = round(100.0 * on_time / with_target, 1) if with_target >= min_sample else None
     reasons = []
     if closed < min_sample:

@@ -244,7 +244,7 @@ def _cells_of(key, grouping, periods, window, tally, ahead, fields, lookups, min
             overdue += int(sums.counts[5] - sums.counts[6])
         holds_today = window.reaches_today and index == len(periods) - 1
         stock = Stock(backlog, overdue - ahead.get(key, 0) if holds_today else overdue)
-        values, withheld = measures(sums, stock, min_sample)
+        values, withheld = measures(sums, stock, min_sample, tally)
         cell = dict(fields)
         if grouping.period:
             cell["period"] = period.key.isoformat()
