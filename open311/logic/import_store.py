@@ -16,7 +16,7 @@ as a foreign-key check does: the jurisdiction, its services, departments, layers
 concurrent change can remove what a row refers to. When the session may (a superuser), the per-row
 foreign-key triggers are then skipped for the batch (``session_replication_role = replica``): they
 checked, row by row, what the locks already guarantee, and took a third of an import's time at 1M rows
-(bench/RESULTS.md). Other triggers of these tables are ``ENABLE ALWAYS`` (migration perf3) and still run;
+(bench/RESULTS.md). Other triggers of these tables are ``ENABLE ALWAYS`` (migrations perf3, perf4) and still run;
 while one of them is not, the shortcut is off (:data:`_REPLICA_SAFE`).
 """
 
@@ -45,6 +45,28 @@ CREATE TEMP TABLE IF NOT EXISTS import_route (line integer, department_id intege
 CREATE TEMP TABLE IF NOT EXISTS import_inserted (line integer, id bigint, department_id integer)
     ON COMMIT DELETE ROWS
 """
+
+#: Extension (statistics): the changes the batch's requests bring to the rollups, queued in the batch's
+#: transaction as the statistics' triggers queue them (the triggers wait during an import: the session
+#: runs with ``open311.statistics`` off). Statistics read queued changes at once; :data:`FOLD` adds them
+#: to the rollups, once per :data:`FOLD_ROWS` imported rows rather than at each batch.
+_COUNT = """
+INSERT INTO stats_pending (
+    sign, jurisdiction_id, layer_id, area_id, service_id, department_id, status, requested, closed, responded,
+    expected)
+SELECT 1, r.jurisdiction_id, coalesce(a.layer_id, 0), coalesce(a.area_id, 0), r.service_id,
+       coalesce(r.department_id, 0), r.status, r.requested_datetime, r.closed_datetime,
+       r.first_response_datetime, r.expected_datetime
+FROM import_inserted i
+JOIN service_request r ON r.id = i.id
+CROSS JOIN LATERAL (
+    SELECT NULL::integer AS layer_id, NULL::integer AS area_id
+    UNION ALL SELECT x.layer_id, x.area_id FROM service_request_area x WHERE x.request_id = r.id
+) a
+"""
+FOLD = "SELECT stats_fold()"
+#: Imported rows between two folds of the queued statistics changes (one set-based pass each).
+FOLD_ROWS = 200_000
 
 _LOCK = """
 SELECT pg_advisory_xact_lock(hashtext('open311.import'), :jurisdiction);
@@ -169,10 +191,13 @@ def place(session: Session, jurisdiction: Jurisdiction, *, analyze: bool) -> lis
     ]
 
 
-def store(session: Session, jurisdiction: Jurisdiction, *, trusted_references: bool) -> tuple[int, int]:
+def store(
+    session: Session, jurisdiction: Jurisdiction, *, trusted_references: bool, queue_statistics: bool = False
+) -> tuple[int, int]:
     """Insert the staged rows not stored yet, with their history and areas (``import_inserted`` lists
     them); (inserted, skipped). ``trusted_references``: :func:`place` locked every row they refer to, so
-    the per-row foreign-key triggers are skipped for this transaction."""
+    the per-row foreign-key triggers are skipped for this transaction. ``queue_statistics``: the statistics'
+    triggers wait (:func:`statistics_waiting`), so the batch queues its changes itself."""
     params = {"jurisdiction": jurisdiction.id, "default_department": jurisdiction.default_department_id}
     skipped = session.execute(text(_KNOWN), params).rowcount
     if trusted_references:
@@ -180,4 +205,21 @@ def store(session: Session, jurisdiction: Jurisdiction, *, trusted_references: b
     inserted = session.execute(text(_INSERT), params).rowcount
     if trusted_references:
         session.execute(text("SET LOCAL session_replication_role = DEFAULT"))
+    if inserted and queue_statistics:
+        session.execute(text(_COUNT))
     return inserted, skipped
+
+
+def statistics_waiting(session: Session) -> bool:
+    """Turn the statistics' triggers off for the session's connection (the session must keep it) and say
+    whether they were on: then :func:`store` queues each batch's changes itself, :data:`FOLD` adds them up
+    in bulk and :func:`statistics_on` turns them back on. Off already: a bulk load that rebuilds the
+    rollups once afterwards (logic/demo.py)."""
+    was_on = session.scalar(text("SELECT current_setting('open311.statistics', true)")) != "off"
+    session.execute(text("SELECT set_config('open311.statistics', 'off', false)"))
+    return was_on
+
+
+def statistics_on(session: Session) -> None:
+    """The statistics' triggers fire again on the session's connection."""
+    session.execute(text("SELECT set_config('open311.statistics', 'on', false)"))

@@ -22,7 +22,7 @@ from pathlib import Path
 from queue import Full, Queue
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..formats import xml_illegal_character
@@ -308,17 +308,37 @@ def import_records(
         rows = dansmarue_rows(records, catalogue, ZoneInfo(jurisdiction.time_zone))
     else:
         rows = generic_rows(records, catalogue, columns or {}, ZoneInfo(jurisdiction.time_zone))
-    for number, batch in enumerate(_read_ahead(_batches(rows, batch_size))):
-        report.read += batch.read
-        report.refused += batch.refused
-        if batch.rows:
-            import_store.stage(session, batch.rows, analyze=number == 0)
-            report.refused += import_store.place(session, jurisdiction, analyze=number == 0)
-            inserted, skipped = import_store.store(session, jurisdiction, trusted_references=trusted_references)
+    counting = import_store.statistics_waiting(session)
+    unfolded = 0
+    try:
+        for number, batch in enumerate(_read_ahead(_batches(rows, batch_size))):
+            report.read += batch.read
+            report.refused += batch.refused
+            if batch.rows:
+                import_store.stage(session, batch.rows, analyze=number == 0)
+                report.refused += import_store.place(session, jurisdiction, analyze=number == 0)
+                inserted, skipped = import_store.store(
+                    session, jurisdiction, trusted_references=trusted_references, queue_statistics=counting
+                )
+                session.commit()
+                report.imported += inserted
+                report.skipped += skipped
+                unfolded += inserted if counting else 0
+                if unfolded >= import_store.FOLD_ROWS:
+                    session.execute(text(import_store.FOLD))
+                    session.commit()
+                    unfolded = 0
+            if progress:
+                progress(f"{report.read} rows read, {report.imported} imported")
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        if counting:
+            import_store.statistics_on(session)
             session.commit()
-            report.imported += inserted
-            report.skipped += skipped
-        if progress:
-            progress(f"{report.read} rows read, {report.imported} imported")
+    if unfolded:
+        session.execute(text(import_store.FOLD))
+        session.commit()
     report.refused.sort()
     return report
