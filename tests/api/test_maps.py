@@ -129,7 +129,40 @@ def test_high_zoom_tiles_hold_published_points(client, session, corners):
     session.flush()
     assert get(client, "tiles/{}/{}/{}.mvt".format(*tile_of(*EIFFEL, 16))).data == b""
     low = mapbox_vector_tile.decode(get(client, "tiles/{}/{}/{}.mvt".format(*tile_of(*EIFFEL, 9))).data)
-    assert sorted(f["properties"]["count"] for f in low["hexagons"]["features"]) == [3, 12]
+    assert sorted(f["properties"]["count"] for f in low["hexagons"]["features"]) == [3]  # no map draws them
+
+
+def test_no_map_draws_a_withheld_category_and_a_blurred_one_only_at_its_published_point(client, session, corners):
+    """What an attacker would ask: the smallest hexagons and clusters of one sensitive category."""
+    service = session.scalar(select(Service).where(Service.service_code == "5201"))
+    hexagons = {"cell": 10, "service_code": "5201"}
+    hot = {"clusters": "true", "service_code": "5201", "eps": 5, "min_points": 2}
+    assert (
+        sum(f["properties"]["count"] for f in get(client, "hotspots.geojson", **hexagons).get_json()["features"]) == 12
+    )
+    service.publish = False
+    session.flush()
+    assert get(client, "hotspots.geojson", **hexagons).get_json()["features"] == []
+    assert get(client, "hotspots.geojson", **hot).get_json()["features"] == []
+    service.publish, service.blur_m = True, 500
+    session.flush()
+    published = session.execute(
+        text(
+            "SELECT DISTINCT ST_X(p), ST_Y(p) FROM (SELECT published_point(r.id, r.location, 500) AS p "
+            "FROM service_request r JOIN service s ON s.id = r.service_id "
+            "WHERE s.service_code = '5201' AND r.requested_datetime > now() - interval '30 days') AS q"
+        )
+    ).all()
+    features = get(client, "hotspots.geojson", **hexagons).get_json()["features"]
+    assert sum(f["properties"]["count"] for f in features) == 12 and len(features) == len(published)
+    from shapely.geometry import Point, shape
+
+    for lon, lat in published:  # each hexagon holds a published point, none the real Eiffel points
+        assert any(shape(f["geometry"]).contains(Point(lon, lat)) for f in features)
+    assert not any(shape(f["geometry"]).contains(Point(*EIFFEL)) for f in features)
+    [corner] = get(client, "hotspots.geojson", **hot).get_json()["features"]
+    assert corner["properties"]["radius_m"] == 0 and len(published) == 1
+    assert corner["geometry"]["coordinates"] == pytest.approx(list(published[0]), abs=1e-6)
 
 
 def test_blurred_services_show_points_at_the_centre_of_their_cell(client, session, corners):

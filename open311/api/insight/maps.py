@@ -111,7 +111,8 @@ class Hotspots(MethodView):
         """Extension: the requests of the filter per hexagon (PostGIS's hexagon tiling), each with ``count`` and
         ``top_categories`` (at most 3 {service_code, service_name, count}, largest first); with
         ``clusters=true``, Point features at the centroid of each density cluster (ST_ClusterDBSCAN) with
-        ``count``, ``radius_m`` and ``top_categories``. Counts include unpublished services."""
+        ``count``, ``radius_m`` and ``top_categories``. Maps draw published services only, each request at
+        its published point (a blurred service's at the point of its blur cell)."""
         jurisdiction = current_jurisdiction(args)
         session = get_session()
         query = _map_query(args)

@@ -3,8 +3,8 @@
 Hexagons are cells of PostGIS's hexagon tiling (ST_Hexagon / ST_HexagonGrid in Web Mercator, see
 hexagons.py), sized by ``cell`` metres or by a map zoom; each has its count and its top categories.
 ``clusters`` groups the requests with ST_ClusterDBSCAN ("hot corners"): each cluster's centroid,
-radius (metres, to its farthest request), count and top categories. Counts include every service,
-published or not (only points are withheld from maps, see tiles.py).
+radius (metres, to its farthest request), count and top categories. Like every map, they count the
+published services only, each request at its published point (maps.MAP_POINT).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ...errors import BadRequest
 from ...models import Jurisdiction, ServiceRequest
 from .hexagons import MERCATOR_X, MERCATOR_Y, cell_sql, edge_for_metres, edge_for_zoom, hexagon_rings, mercator_scale
 from .lookups import Cache, load_lookups
-from .maps import MapQuery, jurisdiction_latitude, matching_requests
+from .maps import MAP_POINT, MapQuery, jurisdiction_latitude, matching_requests
 
 MAX_HEXAGONS = 50_000
 MAX_CLUSTERED = 200_000
@@ -66,8 +66,7 @@ def hexagons(
         edge = edge_for_zoom(zoom)
     else:
         edge = edge_for_metres(cell_metres or 250.0, jurisdiction_latitude(session, jurisdiction, cache))
-    columns = (ServiceRequest.service_id, ServiceRequest.location)
-    source, params = matching_requests(session, jurisdiction, query, cache, *columns)
+    source, params = matching_requests(session, jurisdiction, query, cache, ServiceRequest.service_id, MAP_POINT)
     sql = f"""
     WITH counted AS (
         SELECT h.i, h.j, m.service_id, count(*) AS n
@@ -116,9 +115,7 @@ def clusters(
     if not 2 <= clustering.min_points <= 100_000:
         raise BadRequest("min_points must be between 2 and 100000")
     scale = mercator_scale(jurisdiction_latitude(session, jurisdiction, cache))
-    source, params = matching_requests(
-        session, jurisdiction, query, cache, ServiceRequest.service_id, ServiceRequest.location
-    )
+    source, params = matching_requests(session, jurisdiction, query, cache, ServiceRequest.service_id, MAP_POINT)
     counted = _run(session, f"SELECT count(*) FROM ({source}) AS m", params)[0][0]  # noqa: S608
     if counted > MAX_CLUSTERED:
         raise BadRequest(f"{counted:,} requests are too many to cluster (at most {MAX_CLUSTERED:,}): narrow the "

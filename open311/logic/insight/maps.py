@@ -1,5 +1,6 @@
 """What hotspots and tiles share: their requests (the filters of GET requests, service groups, a window of
-whole local days defaulting to the last 90), the jurisdiction's latitude, and a data version for caches."""
+whole local days defaulting to the last 90; published services only, each at its published point), the
+jurisdiction's latitude, and a data version for caches."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
 from ...models import Area, AreaLayer, Jurisdiction, Service, ServiceRequest
+from ..opendata.publication import PUBLISHED_POINT
 from ..request_search import RequestQuery, filter_conditions
 from .lookups import Cache, load_lookups
 from .periods import resolve_window
 
 #: The default window of the maps: today and the 89 days before.
 DEFAULT_DAYS = 90
+#: Where a map shows a request (as ``location``): the point open data publishes — its location, or for a
+#: service published blurred the point of its blur cell (docs/open-data.md); the one expression of both.
+MAP_POINT = PUBLISHED_POINT.label("location")
 
 
 @dataclass
@@ -87,14 +92,16 @@ def matching_requests(
     cache: Cache | None,
     *columns,
     where: ColumnElement | None = None,
-    join_published: bool = False,
 ) -> tuple[str, dict]:
-    """The map's requests (``columns``; with ``join_published``, only those of published services, whose
-    columns may be selected) as SQL in the driver's parameter style, and its parameters."""
-    statement = select(*columns).where(*map_conditions(session, jurisdiction, query, cache))
+    """The map's requests (``columns``, which may name the joined Service and :data:`MAP_POINT`) as SQL in
+    the driver's parameter style, and its parameters. A map is a public output of locations: it draws only
+    published services (``publish``; statistics count the others), each at its published point."""
+    statement = (
+        select(*columns)
+        .join(Service, Service.id == ServiceRequest.service_id)
+        .where(*map_conditions(session, jurisdiction, query, cache), Service.publish.is_(True))
+    )
     if where is not None:
         statement = statement.where(where)
-    if join_published:
-        statement = statement.join(Service, Service.id == ServiceRequest.service_id).where(Service.publish.is_(True))
     compiled = statement.compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
     return str(compiled), dict(compiled.params)

@@ -4,7 +4,9 @@ Below zoom POINTS_FROM_ZOOM, layer ``hexagons``: the hexagons of hexagons.py (16
 tile's zoom, so neighbouring tiles share the grid) with their ``count``; a hexagon crossing the tile's
 edge counts the requests of its whole surface (they are read with a margin of a hexagon's width). From
 POINTS_FROM_ZOOM, layer ``requests``: one point per request with ``service_request_id``,
-``service_code`` and ``status``, only for published services, each at its published point.
+``service_code`` and ``status``. Like every map, only published services, each request at its published
+point (maps.MAP_POINT). Requests are read by their own location around the tile: a blurred point may
+fall in a tile whose margin leaves its request out (within the service's ``blur`` metres of the edge).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from ...errors import BadRequest
 from ...models import Jurisdiction, Service, ServiceRequest
-from .hexagons import HEXAGON_PIXELS, MERCATOR_X, MERCATOR_Y, cell_sql, edge_for_zoom, mercator_scale
+from .hexagons import HEXAGON_PIXELS, MERCATOR_X, MERCATOR_Y, cell_sql, edge_for_zoom
 from .hotspots import matching_requests
 from .lookups import Cache
-from .maps import MapQuery, jurisdiction_latitude
+from .maps import MAP_POINT, MapQuery
 
 POINTS_FROM_ZOOM = 15
 MAX_ZOOM = 24
@@ -34,18 +36,6 @@ def _around(z: int, x: int, y: int, margin: float):
     """The tile's envelope widened by ``margin`` tile widths on every side, in WGS84 (a filter for ``&&``)."""
     width = 2 * WORLD_HALF / 2**z
     return func.ST_Transform(func.ST_Expand(func.ST_TileEnvelope(z, x, y), width * margin), 4326)
-
-
-def published_point(location: str, blur_m: str, scale: float) -> tuple[str, str]:
-    """SQL of the Web Mercator x and y where a request's point may be shown: the point itself, or for a
-    service published blurred (``service.blur_m``), the centre of the blur_m-metre grid cell holding it.
-    The one place that decides what a map shows of a request's location."""
-    x, y = MERCATOR_X.format(p=location), MERCATOR_Y.format(p=location)
-    cell = f"({blur_m} / {scale!r})"
-    return (
-        f"CASE WHEN {blur_m} IS NULL THEN {x} ELSE (floor({x} / {cell}) + 0.5) * {cell} END",
-        f"CASE WHEN {blur_m} IS NULL THEN {y} ELSE (floor({y} / {cell}) + 0.5) * {cell} END",
-    )
 
 
 def check_tile(z: int, x: int, y: int) -> None:
@@ -66,9 +56,8 @@ def tile(
     if z < POINTS_FROM_ZOOM:
         wide = _around(z, x, y, MARGIN)
         source, matched = matching_requests(
-            session, jurisdiction, query, cache, ServiceRequest.location,
-            where=ServiceRequest.location.op("&&")(wide),
-        )  # fmt: skip
+            session, jurisdiction, query, cache, MAP_POINT, where=ServiceRequest.location.op("&&")(wide)
+        )
         sql = f"""
         WITH counted AS (
             SELECT h.i, h.j, count(*) AS n FROM ({source}) AS m CROSS JOIN LATERAL {cell_sql("m.location")} AS h
@@ -82,14 +71,12 @@ def tile(
         """  # noqa: S608 (the source is compiled by SQLAlchemy; the rest is this module's text)
         params["edge"] = edge_for_zoom(z)
     else:
-        scale = mercator_scale(jurisdiction_latitude(session, jurisdiction, cache))
         around = _around(z, x, y, BUFFER / EXTENT)
         source, matched = matching_requests(
-            session, jurisdiction, query, cache, ServiceRequest.id, ServiceRequest.location, ServiceRequest.status,
-            Service.service_code, Service.blur_m,
-            where=ServiceRequest.location.op("&&")(around), join_published=True,
+            session, jurisdiction, query, cache, ServiceRequest.id, MAP_POINT, ServiceRequest.status,
+            Service.service_code, where=ServiceRequest.location.op("&&")(around),
         )  # fmt: skip
-        px, py = published_point("m.location", "m.blur_m", scale)
+        px, py = MERCATOR_X.format(p="m.location"), MERCATOR_Y.format(p="m.location")
         sql = f"""
         WITH shaped AS (
             SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint({px}, {py}), 3857), {envelope}, %(extent)s, %(buffer)s, true)
