@@ -47,7 +47,8 @@ from .insight_cases import insight_cases, insight_scripts, post_cost
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
 PORT = int(os.environ.get("OPEN311_BENCH_PORT", "5311"))  # several checkouts may bench on one machine
-WORKERS, THREADS = 4, 2
+#: The server layout `make run` uses (OPEN311_WORKERS x OPEN311_THREADS, chosen by bench/worker_model.py).
+WORKERS, THREADS = load_settings()["WORKERS"], load_settings()["THREADS"]
 #: As many connections as the server has threads: gthread pins a keep-alive connection to a worker, so
 #: more connections than threads only measure queueing behind busy workers (multi-second p99s).
 CONNECTIONS = WORKERS * THREADS

@@ -382,6 +382,12 @@ def build_paris(shared: Path) -> None:
             "key_service": "API keys are issued by the operator of this server (open311 keys create --name APP).",
             "default_department": "3975",
             "language": "fr",
+            # Paris publishes its open data, DansMaRue's reports among them, under the ODbL.
+            "licence": {
+                "name": "ODbL-1.0",
+                "path": "https://opendatacommons.org/licenses/odbl/1-0/",
+                "title": "Open Data Commons Open Database License 1.0",
+            },
         },
         "layers": [
             {

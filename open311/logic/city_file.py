@@ -60,6 +60,17 @@ class RetentionSection(_Strict):
     sandbox_days = fields.Integer(load_default=None, validate=validate.Range(min=1, max=36500))
 
 
+class LicenceSection(_Strict):
+    """Extension (open data): the licence of the published requests (a Frictionless ``licenses`` entry)."""
+
+    name = fields.String(
+        required=True, validate=validate.Regexp(r"^[A-Za-z0-9.+-]{1,64}$"),
+        metadata={"description": "An Open Definition or SPDX licence id, e.g. ODbL-1.0 or CC-BY-4.0."},
+    )  # fmt: skip
+    path = fields.Url(required=True, schemes={"http", "https"}, metadata={"description": "The licence's text."})
+    title = fields.String(load_default=None)
+
+
 class JurisdictionSection(_Strict):
     """The ``jurisdiction`` section."""
 
@@ -84,6 +95,7 @@ class JurisdictionSection(_Strict):
     # Extension (open data): whether photos are public, for every service that does not say.
     publish_media = fields.Boolean(load_default=True, metadata={"description": "Publish the photos' URLs."})
     retention = fields.Nested(RetentionSection, load_default=dict)
+    licence = fields.Nested(LicenceSection, load_default=None)
 
 
 class LayerSection(_Strict):

@@ -90,6 +90,8 @@ def _upsert_jurisdiction(session: Session, section: dict, sandbox_of: Jurisdicti
     # Extension (open data): retention periods (none given: kept).
     for key in ("contact_months", "media_months", "sandbox_days"):
         setattr(jurisdiction, f"retention_{key}", section["retention"].get(key))
+    licence = section["licence"]
+    jurisdiction.open_data_licence = {k: v for k, v in licence.items() if v is not None} if licence else None
     jurisdiction.changeset = func.now()
     session.flush()
     return jurisdiction

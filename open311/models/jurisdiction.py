@@ -6,7 +6,7 @@ from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, func
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -44,6 +44,9 @@ class Jurisdiction(Base):
     retention_contact_months: Mapped[int | None] = mapped_column(Integer)
     retention_media_months: Mapped[int | None] = mapped_column(Integer)
     retention_sandbox_days: Mapped[int | None] = mapped_column(Integer)
+    # Extension (open data): the licence the city publishes its requests under, as a Frictionless licence
+    # ({name, path, title}; the city file's ``licence``), named in every datapackage.json. NULL: none said.
+    open_data_licence: Mapped[dict | None] = mapped_column(JSONB)
 
     layers: Mapped[list[AreaLayer]] = relationship(
         back_populates="jurisdiction", order_by="AreaLayer.rank", cascade="all, delete-orphan"

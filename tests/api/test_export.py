@@ -211,6 +211,10 @@ def test_the_served_datapackage_describes_the_three_exports(client, reports):
     assert csv_resource["path"].endswith("/open311/v2/export/requests.csv?jurisdiction_id=paris.fr")
     assert [field["name"] for field in csv_resource["schema"]["fields"]] == BULK_COLUMNS + OUR_COLUMNS
     assert "schema" not in package["resources"][2]
+    assert package["licenses"] == [{
+        "name": "ODbL-1.0", "path": "https://opendatacommons.org/licenses/odbl/1-0/",
+        "title": "Open Data Commons Open Database License 1.0",
+    }]  # the demo city file's, as Paris publishes its open data  # fmt: skip
 
 
 def test_a_harvester_that_hangs_up_leaves_the_server_able_to_serve(client, session, reports):

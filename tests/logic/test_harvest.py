@@ -66,6 +66,9 @@ def test_monthly_files_a_manifest_and_a_valid_datapackage(paris, session, sessio
     assert "Rappelez au [phone removed]" in "".join(p.read_text() for p in tmp_path.glob("*.csv"))
     result = frictionless.validate(tmp_path / "datapackage.json")
     assert result.valid, result.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])[:5]
+    assert [entry["name"] for entry in json.loads((tmp_path / "datapackage.json").read_text())["licenses"]] == [
+        "ODbL-1.0"
+    ]
     assert len(result.tasks) == 3 * 3
     assert sum(task.stats.get("rows", 0) for task in result.tasks if task.type == "table") == 2 * report.rows
 

@@ -85,3 +85,19 @@ def test_retention_periods_are_loaded_and_optional(session, tmp_path):
     assert jurisdiction.retention_contact_months is None
     with pytest.raises(CityFileError, match=r"jurisdiction.retention.media_months"):
         load_city(session, city_with(tmp_path, "  retention: {media_months: 0}\n"))
+
+
+def test_the_licence_is_loaded_optional_and_checked(session, tmp_path):
+    licence = '  licence: {name: CC-BY-4.0, path: "https://creativecommons.org/licenses/by/4.0/"}\n'
+    load_city(session, city_with(tmp_path, licence))
+    jurisdiction = session.scalar(select(Jurisdiction).where(Jurisdiction.jurisdiction_id == "test.example"))
+    assert jurisdiction.open_data_licence == {
+        "name": "CC-BY-4.0",
+        "path": "https://creativecommons.org/licenses/by/4.0/",
+    }
+    load_city(session, city_with(tmp_path))
+    assert jurisdiction.open_data_licence is None
+    with pytest.raises(CityFileError, match=r"jurisdiction.licence.path"):
+        load_city(session, city_with(tmp_path, "  licence: {name: CC-BY-4.0, path: 'file:///etc/passwd'}\n"))
+    with pytest.raises(CityFileError, match=r"jurisdiction.licence.name"):
+        load_city(session, city_with(tmp_path, "  licence: {name: 'CC BY', path: 'https://example.org/'}\n"))

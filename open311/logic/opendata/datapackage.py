@@ -64,6 +64,7 @@ def datapackage(jurisdiction: Jurisdiction, resources: list[dict], created: date
             "Columns are described in the schema; the server's docs/open-data.md says more."
         ),
         "homepage": jurisdiction.key_service if jurisdiction.key_service.startswith("http") else None,
+        "licenses": [jurisdiction.open_data_licence] if jurisdiction.open_data_licence else None,
         "contributors": [{"title": jurisdiction.name, "role": "publisher"}],
         "created": format_datetime(created),
         "resources": resources,
