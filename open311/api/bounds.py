@@ -57,21 +57,6 @@ class BoundedRequest(Request):
         return limit
 
 
-def presented_key() -> str | None:
-    """A key sent where it can be read without the body: ``X-API-Key``, ``Authorization: Bearer``
-    or ``api_key`` in the query string."""
-    environ = request.environ  # read directly: this runs on every request
-    header = environ.get("HTTP_X_API_KEY")
-    if header:
-        return header.strip()
-    scheme, _, credentials = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() == "bearer" and credentials.strip():
-        return credentials.strip()
-    if "api_key=" not in environ.get("QUERY_STRING", ""):
-        return None
-    return request.args.get("api_key") or None
-
-
 def refuse_before_reading() -> None:
     """Too large a body: 413 before a byte of it is read (the key is checked next, by the rate
     limiting, before the body too when it is sent in a header or the query string)."""

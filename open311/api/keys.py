@@ -20,14 +20,37 @@ SECURITY_SCHEMES = {
 KEYED = [{name: []} for name in SECURITY_SCHEMES]
 
 
+def _header_keys() -> list[str]:
+    """The keys sent in headers: ``X-API-Key``, then ``Authorization: Bearer`` (read from the WSGI
+    environment: this runs on every request)."""
+    environ = request.environ
+    found = []
+    header = environ.get("HTTP_X_API_KEY", "").strip()
+    if header:
+        found.append(header)
+    scheme, _, credentials = environ.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        found.append(credentials.strip())
+    return found
+
+
+def presented_key() -> str | None:
+    """The key of this call as far as it can be read without the body (a header, else ``api_key`` in the
+    query string): what rate limits count before the body is parsed. :func:`request_api_key` decides."""
+    headers = _header_keys()
+    if headers:
+        return headers[0]
+    if "api_key=" not in request.environ.get("QUERY_STRING", ""):
+        return None
+    return request.args.get("api_key") or None
+
+
 def request_api_key(args: dict) -> str | None:
     """The key sent with this call: a header (``X-API-Key`` or ``Authorization: Bearer``) or ``api_key``.
 
     Two different keys in one call are a 400: the server never guesses which one was meant.
     """
-    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
-    bearer = token.strip() if scheme.lower() == "bearer" else ""
-    sent = {args.get("api_key") or "", request.headers.get("X-API-Key", "").strip(), bearer} - {""}
+    sent = {args.get("api_key") or "", *_header_keys()} - {""}
     if len(sent) > 1:
         raise BadRequest("api_key: the call carries two different keys (header and parameter); send one")
     return sent.pop() if sent else None

@@ -20,7 +20,8 @@ from ..db import get_session
 from ..errors import Forbidden, TooManyRequests
 from ..logic.api_keys import KeyIdentity, key_identity
 from ..logic.rate_limits import Decision, Limiter, Policy, PostgresStore, RedisStore
-from .bounds import BODY_METHODS, presented_key
+from .bounds import BODY_METHODS
+from .keys import presented_key
 
 #: Never counted: the operators' endpoints.
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
