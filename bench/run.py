@@ -48,7 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
 PORT = int(os.environ.get("OPEN311_BENCH_PORT", "5311"))  # several checkouts may bench on one machine
 #: The server layout `make run` uses (OPEN311_WORKERS x OPEN311_THREADS, chosen by bench/worker_model.py).
-WORKERS, THREADS = load_settings()["WORKERS"], load_settings()["THREADS"]
+_LAYOUT = load_settings()
+WORKERS, THREADS = _LAYOUT["WORKERS"], _LAYOUT["THREADS"]
 #: As many connections as the server has threads: gthread pins a keep-alive connection to a worker, so
 #: more connections than threads only measure queueing behind busy workers (multi-second p99s).
 CONNECTIONS = WORKERS * THREADS

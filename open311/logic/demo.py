@@ -37,6 +37,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..models import Jurisdiction, Service, ServiceRequest
+from . import import_store
 from .importer import ImportReport, import_records
 from .insight.rollups import rebuild
 
@@ -319,10 +320,10 @@ def statistics_built_once(session: Session, jurisdiction: Jurisdiction) -> Itera
     """A bulk load as the statistics want it (docs/metrics.md): their triggers wait (``open311.statistics``
     off on this connection; the session must keep one connection), then the rollups are rebuilt once from
     the loaded requests. A request's closing and first-answer times are still kept with each change."""
-    session.execute(text("SELECT set_config('open311.statistics', 'off', false)"))
+    import_store.statistics_waiting(session)
     try:
         yield
     finally:
-        session.execute(text("SELECT set_config('open311.statistics', 'on', false)"))
+        import_store.statistics_on(session)
     rebuild(session, jurisdiction)
     session.commit()

@@ -310,6 +310,13 @@ def import_records(
         rows = generic_rows(records, catalogue, columns or {}, ZoneInfo(jurisdiction.time_zone))
     counting = import_store.statistics_waiting(session)
     unfolded = 0
+
+    def fold() -> None:
+        nonlocal unfolded
+        session.execute(text(import_store.FOLD))
+        session.commit()
+        unfolded = 0
+
     try:
         for number, batch in enumerate(_read_ahead(_batches(rows, batch_size))):
             report.read += batch.read
@@ -325,9 +332,7 @@ def import_records(
                 report.skipped += skipped
                 unfolded += inserted if counting else 0
                 if unfolded >= import_store.FOLD_ROWS:
-                    session.execute(text(import_store.FOLD))
-                    session.commit()
-                    unfolded = 0
+                    fold()
             if progress:
                 progress(f"{report.read} rows read, {report.imported} imported")
     except BaseException:
@@ -338,7 +343,6 @@ def import_records(
             import_store.statistics_on(session)
             session.commit()
     if unfolded:
-        session.execute(text(import_store.FOLD))
-        session.commit()
+        fold()
     report.refused.sort()
     return report

@@ -77,20 +77,15 @@ class _Histograms:
         last = np.searchsorted(owner, np.arange(slots), side="right")
         before = np.where(first > 0, cumulative[np.maximum(first - 1, 0)], 0)
         totals = np.where(last > first, cumulative[np.maximum(last - 1, 0)] - before, 0)
-        # within a slot the cumulative count is "before + running"; the bucket of the k-th smallest
-        # duration (0-based) is the first whose running count exceeds k
+        # within a slot the cumulative count is "before + running"
         scale = int(cumulative[-1]) + 1 if cumulative.size else 1
         key = owner * scale + (cumulative - before[owner])
         present = np.flatnonzero(totals > 0)
-        for column, fraction in enumerate(fractions):
-            ranks = fraction * (totals[present] - 1)
-            low, high = np.floor(ranks), np.ceil(ranks)
-            values = []
-            for k in (low, high):
-                index = np.minimum(np.searchsorted(key, present * scale + k + 0.5, side="left"), len(key) - 1)
-                values.append(_REPRESENTATIVE[buckets[index]])
-            result[present, column] = (values[0] + (ranks - low) * (values[1] - values[0])) / 3600.0
-        return result
+
+        def bucket_of_rank(k: np.ndarray) -> np.ndarray:
+            return buckets[np.minimum(np.searchsorted(key, present * scale + k + 0.5, side="left"), len(key) - 1)]
+
+        return _interpolated(result, present, totals[present], fractions, bucket_of_rank)
 
     @staticmethod
     def _dense(result, slots, width, owner, buckets, weights, fractions) -> np.ndarray:
@@ -100,14 +95,22 @@ class _Histograms:
         totals = cumulative[:, -1]
         present = np.flatnonzero(totals > 0)
         cumulative = cumulative[present]
-        for column, fraction in enumerate(fractions):
-            ranks = fraction * (totals[present] - 1)
-            low, high = np.floor(ranks), np.ceil(ranks)
-            values = [
-                _REPRESENTATIVE[np.argmax(cumulative > (k + 0.5)[:, None], axis=1)] for k in (low, high)
-            ]  # the first bucket whose running count exceeds k
-            result[present, column] = (values[0] + (ranks - low) * (values[1] - values[0])) / 3600.0
-        return result
+        return _interpolated(
+            result, present, totals[present], fractions,
+            lambda k: np.argmax(cumulative > (k + 0.5)[:, None], axis=1),
+        )  # fmt: skip
+
+
+def _interpolated(result, present, totals, fractions, bucket_of_rank) -> np.ndarray:
+    """Fill ``result``'s rows ``present`` with each fraction's percentile in hours, interpolated like
+    percentile_cont between the durations of ranks floor and ceil; ``bucket_of_rank(k)`` gives, per row,
+    the bucket of the k-th smallest duration (0-based): the first whose running count exceeds k."""
+    for column, fraction in enumerate(fractions):
+        ranks = fraction * (totals - 1)
+        low, high = np.floor(ranks), np.ceil(ranks)
+        at_low, at_high = _REPRESENTATIVE[bucket_of_rank(low)], _REPRESENTATIVE[bucket_of_rank(high)]
+        result[present, column] = (at_low + (ranks - low) * (at_high - at_low)) / 3600.0
+    return result
 
 
 class Tally:
