@@ -158,7 +158,7 @@ class Requests(MethodView):
         state, validators, unchanged = listing_validators(jurisdiction, window)  # before any row is read
         listing = prepare_listing(
             session, jurisdiction, query, highest_id=state.highest_id, window=window,
-            published=current_publication(jurisdiction),
+            published=current_publication(jurisdiction), cache=catalog_cache().get_or_make,
         )  # fmt: skip
         if unchanged:
             return not_modified(validators)

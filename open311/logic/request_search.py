@@ -119,14 +119,31 @@ def _geo_conditions(query: RequestQuery, published: Publication) -> list[ColumnE
     return conditions
 
 
-def _ids_of(session: Session, id_column, jurisdiction_column, code_column, jurisdiction, codes: list[str]) -> list[int]:
-    """The ids of the jurisdiction's rows with these codes ([0], matching nothing, when none exists)."""
-    query = select(id_column).where(jurisdiction_column == jurisdiction.id, code_column.in_(codes))
-    return list(session.scalars(query)) or [0]
+#: A per-worker cache (the API's catalogue cache): ``cache(key, make)`` is the kept value of ``key`` or ``make()``.
+ValueCache = Callable[[tuple, Callable[[], object]], object]
+
+
+def _ids_of(session: Session, model, jurisdiction, codes: list[str], cache: ValueCache | None) -> tuple[int, ...]:
+    """The ids of the jurisdiction's services or departments (``model``) with these codes ((0,), matching
+    nothing, when none exists). ``cache`` (the API's per-worker catalogue cache) keeps them like the
+    catalogue: codes and ids change only when a city file is loaded."""
+
+    def read() -> tuple[int, ...]:
+        code = model.service_code if model is Service else model.code
+        query = select(model.id).where(model.jurisdiction_id == jurisdiction.id, code.in_(codes))
+        return tuple(session.scalars(query)) or (0,)
+
+    if cache is None:
+        return read()
+    return cache(("ids", model.__tablename__, jurisdiction.id, tuple(sorted(set(codes)))), read)
 
 
 def _filters(
-    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, published: Publication
+    session: Session,
+    jurisdiction: Jurisdiction,
+    query: RequestQuery,
+    published: Publication,
+    cache: ValueCache | None = None,
 ) -> list[ColumnElement]:
     """The conditions on service_request besides its jurisdiction, window, snapshot and areas."""
     # Extension: the services kept out of public listings are out of every listing (none usually).
@@ -134,9 +151,7 @@ def _filters(
     if query.service_codes:
         # Conditions stay on service_request, with ids resolved first, so that counting and paging are
         # index-only scans walking the service's index in order.
-        ids = _ids_of(
-            session, Service.id, Service.jurisdiction_id, Service.service_code, jurisdiction, query.service_codes
-        )
+        ids = _ids_of(session, Service, jurisdiction, query.service_codes, cache)
         filters.append(ServiceRequest.service_id.in_(ids))
     if query.statuses:
         filters.append(ServiceRequest.status.in_(query.statuses))
@@ -147,7 +162,7 @@ def _filters(
     if query.updated_before:
         filters.append(ServiceRequest.updated_datetime < query.updated_before)
     if query.agencies:
-        ids = _ids_of(session, Department.id, Department.jurisdiction_id, Department.code, jurisdiction, query.agencies)
+        ids = _ids_of(session, Department, jurisdiction, query.agencies, cache)
         filters.append(ServiceRequest.department_id.in_(ids))
     filters.extend(_geo_conditions(query, published))
     return filters
@@ -178,10 +193,13 @@ def request_conditions(
     return conditions
 
 
-def filter_conditions(session: Session, jurisdiction: Jurisdiction, query: RequestQuery) -> list[ColumnElement]:
+def filter_conditions(
+    session: Session, jurisdiction: Jurisdiction, query: RequestQuery, cache: ValueCache | None = None
+) -> list[ColumnElement]:
     """The conditions of every filter of ``query`` but its ids and dates, the area filter included, on the
-    requests' real locations (statistics and maps count every category, docs/metrics.md)."""
-    conditions = _filters(session, jurisdiction, query, Publication())
+    requests' real locations (statistics and maps count every category, docs/metrics.md); ``cache`` keeps
+    the ids of the filters' codes."""
+    conditions = _filters(session, jurisdiction, query, Publication(), cache)
     if query.areas:
         conditions.append(_in_areas(jurisdiction, query.areas))
     return conditions
@@ -197,15 +215,24 @@ def _in_areas(jurisdiction: Jurisdiction, codes: list[str]) -> ColumnElement:
     )
 
 
-def _areas(session: Session, jurisdiction: Jurisdiction, codes: list[str]) -> tuple[list[int], bool]:
-    """The ids of the jurisdiction's areas with these codes ([0], matching nothing, when none exists),
-    and whether they span several layers (a request is in one area of each layer)."""
-    rows = session.execute(
-        select(Area.id, Area.layer_id)
-        .join(AreaLayer)
-        .where(AreaLayer.jurisdiction_id == jurisdiction.id, Area.code.in_(codes))
-    ).all()
-    return [row.id for row in rows] or [0], len({row.layer_id for row in rows}) > 1
+def _areas(
+    session: Session, jurisdiction: Jurisdiction, codes: list[str], cache: ValueCache | None
+) -> tuple[tuple[int, ...], bool]:
+    """The ids of the jurisdiction's areas with these codes ((0,), matching nothing, when none exists),
+    and whether they span several layers (a request is in one area of each layer); kept in ``cache``
+    as :func:`_ids_of` keeps its ids."""
+
+    def read() -> tuple[tuple[int, ...], bool]:
+        rows = session.execute(
+            select(Area.id, Area.layer_id)
+            .join(AreaLayer)
+            .where(AreaLayer.jurisdiction_id == jurisdiction.id, Area.code.in_(codes))
+        ).all()
+        return tuple(row.id for row in rows) or (0,), len({row.layer_id for row in rows}) > 1
+
+    if cache is None:
+        return read()
+    return cache(("ids", "area", jurisdiction.id, tuple(sorted(set(codes)))), read)
 
 
 def _source(
@@ -215,6 +242,7 @@ def _source(
     window: Window,
     snapshot: int,
     published: Publication,
+    cache: ValueCache | None = None,
 ) -> tuple[Select, tuple]:
     """SELECT (id, requested) of every matching request, and the columns to order it by."""
     if query.service_request_ids:
@@ -223,11 +251,11 @@ def _source(
         conditions = [ServiceRequest.jurisdiction_id == jurisdiction.id, ServiceRequest.id.in_(ids)]
         filters = [*published.conditions()]
     else:
-        filters = _filters(session, jurisdiction, query, published)
+        filters = _filters(session, jurisdiction, query, published, cache)
     if query.areas and not query.service_request_ids:
         # Extension: area. The area's rows are walked in the listing's order (migration perf2); the
         # request's row is read only to apply the other filters.
-        area_ids, several_layers = _areas(session, jurisdiction, query.areas)
+        area_ids, several_layers = _areas(session, jurisdiction, query.areas, cache)
         x = ServiceRequestArea
         source = select(x.request_id.label("id"), x.requested_datetime.label("requested")).where(
             x.area_id.in_(area_ids), x.request_id <= snapshot, *_in_window(x.requested_datetime, window)
@@ -264,15 +292,16 @@ def listing_statement(
     snapshot: int,
     window: Window | None = None,
     published: Publication | None = None,
+    cache: ValueCache | None = None,
 ) -> tuple[Select, Select, int, int]:
     """The SELECT of one page, the count of every page, the page and page size, as the API runs them;
     the window is the query's at this moment unless given; ``published``: the jurisdiction's publication
-    settings (Extension; read when not given)."""
+    settings (Extension; read when not given); ``cache`` keeps the ids of the filters' codes."""
     published = published if published is not None else publication(session, jurisdiction)
     # The default window is days wide: the application's clock serves as well as the database's and
     # spares a round trip.
     window = window or listing_window(query, datetime.now(UTC))
-    source, (requested, request_id) = _source(session, jurisdiction, query, window, snapshot, published)
+    source, (requested, request_id) = _source(session, jurisdiction, query, window, snapshot, published, cache)
     if query.service_request_ids:
         page, page_size = 1, MAX_RESULTS
     else:
@@ -299,9 +328,6 @@ def current_snapshot(session: Session) -> int:
     return session.scalar(select(func.coalesce(func.max(ServiceRequest.id), 0)))
 
 
-CountCache = Callable[[tuple, Callable[[], int]], int]
-
-
 def _count_key(jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int, published: Publication) -> tuple:
     paging = {"page", "page_size", "snapshot", "extensions"}
     values = tuple(
@@ -323,7 +349,7 @@ class PreparedListing:
     snapshot: int
     published: Publication
 
-    def read(self, session: Session, counts: CountCache | None = None) -> RequestPage:
+    def read(self, session: Session, counts: ValueCache | None = None) -> RequestPage:
         """Read the page and the total count.
 
         ``counts`` may keep totals per (filters, snapshot) for a short time (the API passes its per-worker
@@ -352,16 +378,19 @@ def prepare_listing(
     highest_id: int | None = None,
     window: Window | None = None,
     published: Publication | None = None,
+    cache: ValueCache | None = None,
 ) -> PreparedListing:
     """Check the filters (400 naming the problem) and build the listing's statements, reading no request.
     ``highest_id`` (the snapshot of a new listing), ``window`` and ``published`` (the publication settings)
-    are read or computed here unless given."""
+    are read or computed here unless given; ``cache`` keeps the ids of the filters' codes."""
     published = published if published is not None else publication(session, jurisdiction)
     if query.snapshot is not None:
         snapshot = query.snapshot
     else:
         snapshot = highest_id if highest_id is not None else current_snapshot(session)
-    statement, count, page, page_size = listing_statement(session, jurisdiction, query, snapshot, window, published)
+    statement, count, page, page_size = listing_statement(
+        session, jurisdiction, query, snapshot, window, published, cache
+    )
     return PreparedListing(jurisdiction, query, statement, count, page, page_size, snapshot, published)
 
 
@@ -370,12 +399,12 @@ def search_requests(
     jurisdiction: Jurisdiction,
     query: RequestQuery,
     *,
-    counts: CountCache | None = None,
+    counts: ValueCache | None = None,
     published: Publication | None = None,
 ) -> RequestPage:
     """One page of the requests matching ``query``, newest first, with the total count; ``counts`` and
     ``published`` as in :func:`prepare_listing` and :meth:`PreparedListing.read`."""
-    return prepare_listing(session, jurisdiction, query, published=published).read(session, counts)
+    return prepare_listing(session, jurisdiction, query, published=published, cache=counts).read(session, counts)
 
 
 #: Compiled once for psycopg (without and with the extension columns), run as a prepared statement.

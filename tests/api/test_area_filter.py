@@ -104,3 +104,33 @@ def test_the_areas_rows_carry_their_requests_time(session, new_york):
         )
     ).all()
     assert all(area == request for area, request in moved)
+
+
+def test_the_codes_of_filters_are_resolved_once_per_worker(app, client, new_york, monkeypatch):
+    """With the per-worker cache on, a repeated listing reads the ids of its services, departments and
+    areas from the cache (the listing is then one statement); the answers stay the same, unknown codes
+    included."""
+    from sqlalchemy import event
+
+    from open311.api.cache import CatalogCache
+
+    monkeypatch.setitem(app.extensions, "open311.cache", CatalogCache(60))
+    engine = app.extensions["open311.db"].sessionmaker.kw["bind"]
+    engine = getattr(engine, "engine", engine)
+    statements: list[str] = []
+
+    def seen(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    queries = ["area=101&service_code=pothole", "service_code=nothing", "area=nowhere&agency_responsible=none"]
+    first = [listing(client, query)[0] for query in queries]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        again = [listing(client, query)[0] for query in queries]
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert again == first == [[new_york["wall_street"], new_york["wall_street_fixed"]], [], []]
+    lookups = [
+        s for s in statements if s.lstrip().startswith(("SELECT service.id", "SELECT department.id", "SELECT area.id"))
+    ]
+    assert statements and lookups == []

@@ -61,7 +61,7 @@ def map_conditions(
         ServiceRequest.requested_datetime >= datetime.combine(window.start, time(0), tzinfo=zone),
         ServiceRequest.requested_datetime < datetime.combine(window.end + timedelta(days=1), time(0), tzinfo=zone),
         ServiceRequest.location.is_not(None),
-        *filter_conditions(session, jurisdiction, filters),
+        *filter_conditions(session, jurisdiction, filters, cache),
     ]
 
 
