@@ -21,6 +21,7 @@ import os
 import platform
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -70,6 +71,9 @@ class Server:
         self.pidfile = Path(tempfile.mkdtemp()) / "gunicorn.pid"
 
     def __enter__(self):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", PORT)) == 0:  # a server left running would answer instead
+                raise RuntimeError(f"127.0.0.1:{PORT} is already served: stop that server (or set OPEN311_BENCH_PORT)")
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
         # The benchmark is one client at thousands of requests a second: its quotas are raised out of
         # reach (every request is still counted; bench/rate_limit_cost.py measures what that costs).
@@ -84,6 +88,13 @@ class Server:
         arguments[-1:-1] = self.extra  # before the app, after the settings they override
         self.process = subprocess.Popen([gunicorn, *arguments], env={**env, **extra}, cwd=ROOT,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        try:
+            return self._started()
+        except BaseException:
+            self.__exit__()  # a server that failed to start (or to warm) is not left serving the port
+            raise
+
+    def _started(self) -> Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

@@ -158,6 +158,9 @@ http {{
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_request_buffering on;
             proxy_buffering on;
+            # A listing of 1,000 records (about 0.7 MB) fits in memory: never a temporary file on disk.
+            proxy_buffers 64 16k;
+            proxy_busy_buffers_size 64k;
             proxy_read_timeout 60s;
         }}
 {error_pages}
