@@ -19,3 +19,35 @@ def test_no_sequential_scan_of_requests(session):
     for case, plan in explained.items():
         assert "Seq Scan on service_request " not in plan + " ", (case, plan)
         assert "Index Scan" in plan or "Bitmap Index Scan" in plan, (case, plan)
+
+
+def test_the_probes_of_a_moving_window_read_one_btree_entry_each(session):
+    """A 304's check of a moving window looks up the newest request before a bound and the oldest after
+    one (a Limit over the btree in requested_datetime order), whatever plan the parameters get: an EXISTS
+    over the range let the planner scan the GiST index of (location, requested_datetime) instead, the whole
+    index at 10 million requests."""
+    from datetime import UTC, datetime, timedelta
+
+    from psycopg import sql
+
+    from open311.logic.listing_changes import CHECK_STATE, TAG_CHECK
+
+    now, epoch = datetime.now(UTC), datetime(1970, 1, 1, tzinfo=UTC)
+    bounds = [now - timedelta(days=90, seconds=5), now - timedelta(days=90), now - timedelta(seconds=5), now]
+    micros = [(moment - epoch) // timedelta(microseconds=1) for moment in bounds]
+    names = ["jurisdiction_id", "moving", "left_from", "left_to", "entered_from", "entered_to"]
+    check_state = CHECK_STATE.sql
+    for number, name in enumerate(names, start=1):
+        check_state = check_state.replace(f"%({name})s", f"${number}" + ("::timestamptz" if number > 2 else ""))
+    statements = {"tag_check": (TAG_CHECK.decode(), [1, *micros]), "check_state": (check_state, [1, True, *bounds])}
+    connection = session.connection().connection.driver_connection
+    for mode in ("force_custom_plan", "force_generic_plan"):
+        session.execute(text(f"SET LOCAL plan_cache_mode = {mode}"))
+        for name, (statement, values) in statements.items():
+            connection.execute(f"PREPARE {name} AS {statement}")
+            arguments = sql.SQL(", ").join(map(sql.Literal, values))
+            explain = sql.SQL("EXPLAIN EXECUTE {}({})").format(sql.Identifier(name), arguments)
+            plan = "\n".join(row[0] for row in connection.execute(explain))
+            connection.execute(f"DEALLOCATE {name}")
+            assert plan.count("Limit") >= 2, (mode, name, plan)
+            assert "location_requested" not in plan, (mode, name, plan)
