@@ -122,12 +122,10 @@ def still_current(
 
 #: What a 304 needs, and no more: the version, and whether a moving window let a request out or in
 #: (bounds in microseconds since 1970). Run by :func:`version_and_moved` on a bare libpq connection.
+_TAG_BOUNDS = [f"('epoch'::timestamptz + ${n}::bigint * interval '1 microsecond')" for n in range(2, 6)]
 TAG_CHECK = (
-    "SELECT coalesce((SELECT version FROM listing_version WHERE jurisdiction_id = $1::int), 0),\n"
-    "       $2::bigint IS NOT NULL AND "
-    + window_moved(
-        "$1::int", *(f"('epoch'::timestamptz + ${n}::bigint * interval '1 microsecond')" for n in range(2, 6))
-    )
+    "SELECT coalesce((SELECT version FROM listing_version WHERE jurisdiction_id = $1::int), 0),\n"  # noqa: S608
+    f"       $2::bigint IS NOT NULL AND {window_moved('$1::int', *_TAG_BOUNDS)}"
 ).encode()
 TAG_CHECK_NAME = b"open311_listing_tag_check"
 

@@ -189,15 +189,32 @@ def test_a_tile_path_that_is_no_tile_is_404(client):
     assert reply.status_code == 404 and reply.mimetype == "application/json"
 
 
-def test_the_data_version_changes_when_a_write_commits(engine):
+def test_the_data_version_moves_with_the_jurisdictions_data_not_with_other_writes(engine):
+    """Maps are kept per data version: a committed change of what they show (here the catalogue) moves it;
+    other writes (a rate limit's counter, any table) do not, or a busy server would never reuse a map."""
     from sqlalchemy.orm import Session
 
     from open311.logic.insight.maps import data_version
+    from open311.logic.jurisdictions import resolve_jurisdiction
 
     with Session(engine) as reader, engine.connect() as writer:
-        before = data_version(reader)
+        paris = resolve_jurisdiction(reader, "paris.fr")
+        before = data_version(reader, paris)
         reader.rollback()
         writer.execute(text("CREATE TEMP TABLE touched (n int)"))
         writer.execute(text("INSERT INTO touched VALUES (1)"))
+        writer.execute(
+            text("INSERT INTO rate_limit_counter (bucket, window_start, hits) VALUES ('maps-test', 0, 1) "
+                 "ON CONFLICT (bucket) DO UPDATE SET hits = rate_limit_counter.hits + 1")
+        )  # fmt: skip
         writer.commit()
-        assert data_version(reader) != before
+        assert data_version(reader, paris) == before
+        reader.rollback()
+        writer.execute(text("DELETE FROM rate_limit_counter WHERE bucket = 'maps-test'"))
+        writer.execute(
+            text("UPDATE service SET service_name = service_name WHERE id = "
+                 "(SELECT min(id) FROM service WHERE jurisdiction_id = :j)"), {"j": paris.id}
+        )  # fmt: skip
+        writer.commit()
+        after = data_version(reader, paris)
+        assert after[0] > before[0] and after[1] == before[1]

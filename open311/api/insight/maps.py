@@ -85,12 +85,13 @@ class _MapCache:
         return body
 
 
-def _cached(key: tuple, make) -> bytes:
-    """``make()``, kept for the current data version (not when the catalogue cache is off, e.g. in tests)."""
+def _cached(key: tuple, jurisdiction, make) -> bytes:
+    """``make()``, kept for the jurisdiction's current data version (not when the catalogue cache is off,
+    e.g. in tests)."""
     if not catalog_cache().enabled:
         return make()
     cache = current_app.extensions.setdefault("open311.insight_maps", _MapCache())
-    return cache.get_or_make((*key, data_version(get_session())), make)
+    return cache.get_or_make((*key, data_version(get_session(), jurisdiction)), make)
 
 
 def _map_query(args: dict) -> MapQuery:
@@ -120,11 +121,12 @@ class Hotspots(MethodView):
         if args["clusters"]:
             clustering = Clustering(args.get("eps") or 30.0, args.get("min_points") or 10)
             key = ("clusters", jurisdiction.id, query.key(), clustering)
-            body = _cached(key, lambda: clusters(session, jurisdiction, query, clustering, cache=cache))
+            body = _cached(key, jurisdiction, lambda: clusters(session, jurisdiction, query, clustering, cache=cache))
         else:
             key = ("hexagons", jurisdiction.id, query.key(), args.get("cell"), args.get("zoom"))
             body = _cached(
                 key,
+                jurisdiction,
                 lambda: hexagons(
                     session, jurisdiction, query, cell_metres=args.get("cell"), zoom=args.get("zoom"), cache=cache
                 ),
@@ -147,5 +149,7 @@ class Tiles(MethodView):
         session = get_session()
         query = _map_query(args)
         key = ("tile", jurisdiction.id, query.key(), z, x, y)
-        body = _cached(key, lambda: tile(session, jurisdiction, query, z, x, y, cache=catalog_cache().get_or_make))
+        body = _cached(
+            key, jurisdiction, lambda: tile(session, jurisdiction, query, z, x, y, cache=catalog_cache().get_or_make)
+        )
         return Response(body, content_type=MVT)

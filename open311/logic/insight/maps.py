@@ -79,10 +79,19 @@ def jurisdiction_latitude(session: Session, jurisdiction: Jurisdiction, cache: C
     return cache(("insight-latitude", jurisdiction.id), make) if cache else make()
 
 
-def data_version(session: Session) -> str:
-    """Changes whenever a write commits (the database's snapshot): what was computed under one version
-    is still true while the version is the same, so maps can be kept per version."""
-    return session.scalar(text("SELECT pg_current_snapshot()::text"))
+def data_version(session: Session, jurisdiction: Jurisdiction) -> tuple[int, date]:
+    """What a map of the jurisdiction is computed from, as a key: its listings' change counter (bumped by
+    every committed change of its requests, services, departments, areas or settings: migration perf1)
+    and its current day (default windows end today). A map computed under one version stays true while
+    the version is the same, so maps are kept per version; read it before the map's rows.
+
+    (The database's snapshot, used before, moved with every write anywhere, such as a rate limit's
+    counter: maps were computed anew at almost every call of a busy server.)"""
+    version = session.scalar(
+        text("SELECT coalesce((SELECT version FROM listing_version WHERE jurisdiction_id = :j), 0)"),
+        {"j": jurisdiction.id},
+    )
+    return version, datetime.now(ZoneInfo(jurisdiction.time_zone)).date()
 
 
 def matching_requests(
