@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .histograms import MAX_BUCKET, decode_ints, representative_seconds
+from .histograms import MAX_BUCKET, decode_many, representative_seconds
 
 ROW_COLUMNS = (
     "idx", "layer_id", "area_id", "service_id", "department_id", "status", "detailed_status", "channel",
@@ -30,7 +30,8 @@ class Sums:
     """The event counts of one (key, period) and the slot of its two histograms in the :class:`Tally`."""
 
     slot: int
-    counts: np.ndarray = field(default_factory=lambda: np.zeros(len(COUNTS), dtype=np.int64))
+    #: In the order of COUNTS (Python integers: adding seven of them is cheaper than a numpy call).
+    counts: list[int] = field(default_factory=lambda: [0] * len(COUNTS))
 
 
 #: The duration (seconds) each bucket stands for, looked up rather than computed per cell.
@@ -60,9 +61,8 @@ class _Histograms:
         result = np.full((slots, len(fractions)), np.nan)
         if not self.slots:
             return result
-        buckets = decode_ints(",".join(self.buckets))
-        weights = decode_ints(",".join(self.counts))
-        lengths = np.array([text.count(",") + 1 for text in self.buckets])
+        buckets, lengths = decode_many(self.buckets)
+        weights, _lengths = decode_many(self.counts)
         owner = np.repeat(np.array(self.slots, dtype=np.int64), lengths)
         buckets = np.clip(buckets, 0, MAX_BUCKET)
         width = int(buckets.max()) + 1
@@ -89,16 +89,21 @@ class _Histograms:
 
     @staticmethod
     def _dense(result, slots, width, owner, buckets, weights, fractions) -> np.ndarray:
-        """:meth:`percentiles` over a slots x buckets matrix (when it is small enough)."""
-        net = np.bincount(owner * width + buckets, weights=weights, minlength=slots * width).reshape(slots, width)
-        cumulative = np.cumsum(np.maximum(np.rint(net), 0), axis=1)
-        totals = cumulative[:, -1]
+        """:meth:`percentiles` over a slots x buckets matrix (when it is small enough), read through one
+        running count over the whole matrix: slot ``s``'s k-th duration is in the first bucket of its row
+        where that count exceeds the count before the row by more than k (a binary search per rank)."""
+        net = np.bincount(owner * width + buckets, weights=weights, minlength=slots * width)
+        cumulative = np.cumsum(np.maximum(net, 0, out=net), out=net)  # (sums of integers: exact in float64)
+        ends = cumulative[width - 1 :: width]
+        before = np.concatenate(([0.0], ends[:-1]))
+        totals = ends - before
         present = np.flatnonzero(totals > 0)
-        cumulative = cumulative[present]
-        return _interpolated(
-            result, present, totals[present], fractions,
-            lambda k: np.argmax(cumulative > (k + 0.5)[:, None], axis=1),
-        )  # fmt: skip
+        before, starts = before[present], present * width
+
+        def bucket_of_rank(k: np.ndarray) -> np.ndarray:
+            return np.searchsorted(cumulative, before + k + 0.5, side="left") - starts
+
+        return _interpolated(result, present, totals[present], fractions, bucket_of_rank)
 
 
 def _interpolated(result, present, totals, fractions, bucket_of_rank) -> np.ndarray:
@@ -118,24 +123,30 @@ class Tally:
 
     def __init__(self) -> None:
         self.sums: dict[tuple, dict[int, Sums]] = defaultdict(dict)
-        self.before: dict[tuple, np.ndarray] = defaultdict(lambda: np.zeros(2, dtype=np.int64))
+        #: Per key: opened - closed and due - due_closed before the window.
+        self.before: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         self.slots = 0
         self.close = _Histograms()
         self.response = _Histograms()
-        self._quantiles: tuple[np.ndarray, np.ndarray] | None = None
+        self._quantiles: tuple[list, list] | None = None
 
     def add(self, key: tuple, row) -> None:
         """Add one source row under ``key``."""
-        counts = np.array([row.opened or 0, row.closed or 0, row.closed_with_target or 0, row.closed_on_time or 0,
-                           row.responded or 0, row.due or 0, row.due_closed or 0], dtype=np.int64)  # fmt: skip
         if row.idx == PREFIX:
-            self.before[key] += (counts[0] - counts[1], counts[5] - counts[6])
+            before = self.before[key]
+            before[0] += int(row.opened or 0) - int(row.closed or 0)
+            before[1] += int(row.due or 0) - int(row.due_closed or 0)
             return
-        sums = self.sums[key].get(row.idx)
+        by_period = self.sums[key]
+        sums = by_period.get(row.idx)
         if sums is None:
-            sums = self.sums[key][row.idx] = Sums(self.slots)
+            sums = by_period[row.idx] = Sums(self.slots)
             self.slots += 1
-        sums.counts += counts
+        counts = sums.counts
+        for index, value in enumerate((row.opened, row.closed, row.closed_with_target, row.closed_on_time,
+                                       row.responded, row.due, row.due_closed)):  # fmt: skip
+            if value:
+                counts[index] += int(value)
         if row.close_buckets:
             self.close.add(sums.slot, row.close_buckets, row.close_counts)
         if row.response_buckets:
@@ -149,12 +160,12 @@ class Tally:
         """Median and p90 hours to close and median hours to first response of one (key, period)."""
         if self._quantiles is None:
             self._quantiles = (
-                self.close.percentiles(self.slots, CLOSE_FRACTIONS),
-                self.response.percentiles(self.slots, RESPONSE_FRACTIONS),
+                self.close.percentiles(self.slots, CLOSE_FRACTIONS).tolist(),
+                self.response.percentiles(self.slots, RESPONSE_FRACTIONS).tolist(),
             )
         close, response = self._quantiles
-        values = (close[sums.slot, 0], close[sums.slot, 1], response[sums.slot, 0])
-        return tuple(None if math.isnan(v) else float(v) for v in values)
+        values = (*close[sums.slot], response[sums.slot][0])
+        return tuple(None if math.isnan(v) else v for v in values)
 
 
 @dataclass(frozen=True)
@@ -168,8 +179,8 @@ class Stock:
 def measures(sums: Sums | None, stock: Stock, min_sample: int, tally: Tally | None = None) -> dict:
     """The measures of one cell, sample-based ones withheld below ``min_sample`` (docs/metrics.md)."""
     quantiles = tally.quantiles(sums) if sums is not None and tally is not None else (None, None, None)
-    counts = sums.counts if sums is not None else np.zeros(len(COUNTS), dtype=np.int64)
-    opened, closed, with_target, on_time, responded, _due, _due_closed = (int(v) for v in counts)
+    counts = sums.counts if sums is not None else [0] * len(COUNTS)
+    opened, closed, with_target, on_time, responded, _due, _due_closed = counts
     median_close, p90_close = quantiles[:2] if closed >= min_sample else (None, None)
     median_response = quantiles[2] if responded >= min_sample else None
     on_time_pct = round(100.0 * on_time / with_target, 1) if with_target >= min_sample else None

@@ -233,15 +233,15 @@ def compute_statistics(
 
 def _cells_of(key, grouping, periods, window, tally, ahead, fields, lookups, min_sample) -> list[dict]:
     """The cells of one key, one per period, with the stock measures carried from period to period."""
-    backlog, overdue = (int(v) for v in tally.before.get(key, (0, 0)))
+    backlog, overdue = tally.before.get(key, (0, 0))
     sums_by_period = tally.sums.get(key, {})
     area = lookups.areas.get(key[grouping.dimensions.index("area")]) if "area" in grouping.dimensions else None
     cells = []
     for index, period in enumerate(periods):
         sums = sums_by_period.get(index)
         if sums is not None:
-            backlog += int(sums.counts[0] - sums.counts[1])
-            overdue += int(sums.counts[5] - sums.counts[6])
+            backlog += sums.counts[0] - sums.counts[1]
+            overdue += sums.counts[5] - sums.counts[6]
         holds_today = window.reaches_today and index == len(periods) - 1
         stock = Stock(backlog, overdue - ahead.get(key, 0) if holds_today else overdue)
         values, withheld = measures(sums, stock, min_sample, tally)
