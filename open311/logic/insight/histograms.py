@@ -12,9 +12,10 @@ within 1% + 30 s of the exact ``percentile_cont`` (tested in tests/logic/test_st
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
+
+from .text_cache import TextKeyedCache
 
 GAMMA = 1.0202
 BASE_SECONDS = 60.0
@@ -22,9 +23,10 @@ RELATIVE_ERROR = (GAMMA - 1) / (GAMMA + 1)
 ABSOLUTE_ERROR_SECONDS = BASE_SECONDS / 2
 #: Buckets up to this one are kept in dense arrays while merging (about 2,000 years).
 MAX_BUCKET = 2048
-#: Extension: how many histogram texts a worker keeps read (a few kB each at most, most far less): a
-#: statistics call reads a few thousand, mostly the same rollup rows as the calls before it.
-PARSED_TEXTS = 8192
+#: Extension: the histogram texts a worker keeps parsed, in characters (their numbers take about twice
+#: as many bytes again): a statistics call reads up to a few million, mostly read by the calls before it.
+PARSED_CHARACTERS = 4_000_000
+_PARSED = TextKeyedCache(PARSED_CHARACTERS)
 
 
 def representative_seconds(buckets: np.ndarray) -> np.ndarray:
@@ -48,10 +50,8 @@ def decode_ints(data: str | None) -> np.ndarray:
     return np.fromstring(data, dtype=np.int64, sep=",")
 
 
-@lru_cache(maxsize=PARSED_TEXTS)
 def _parsed(text: str) -> np.ndarray:
-    """The integers of one text, read once per worker while it is asked for (a text always holds the same
-    integers, whichever row it comes from: nothing kept can be stale). Read-only: it is shared."""
+    """The integers of one text, read-only (they are shared by the calls reading the text)."""
     values = decode_ints(text)
     values.flags.writeable = False
     return values
@@ -60,6 +60,6 @@ def _parsed(text: str) -> np.ndarray:
 def decode_many(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The integers of many comma-separated texts end to end, and how many each text holds (parsing the
     texts was the main cost of a statistics call; most of them were parsed by an earlier call)."""
-    arrays = [_parsed(text) for text in texts]
+    arrays = [_PARSED.get_or_make(text, _parsed) for text in texts]
     lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
     return (np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)), lengths

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .histograms import MAX_BUCKET, decode_many, representative_seconds
+from .text_cache import TextKeyedCache
 
 ROW_COLUMNS = (
     "idx", "layer_id", "area_id", "service_id", "department_id", "status", "detailed_status", "channel",
@@ -40,6 +41,10 @@ _REPRESENTATIVE = representative_seconds(np.arange(MAX_BUCKET + 1))
 CLOSE_FRACTIONS, RESPONSE_FRACTIONS = (0.5, 0.9), (0.5,)
 #: Largest slots x buckets matrix merged densely (8 bytes each); larger tallies are merged sparsely.
 DENSE_CELLS = 4_000_000
+#: Extension: the percentiles a worker keeps, by the fractions and the histogram texts of their cell
+#: (text_cache.py), bounded by those texts' characters (mostly the same texts as histograms._PARSED's).
+READ_CHARACTERS = 8_000_000
+_READ = TextKeyedCache(READ_CHARACTERS)
 
 
 class _Histograms:
@@ -57,17 +62,45 @@ class _Histograms:
         self.counts.append(counts)
 
     def percentiles(self, slots: int, fractions: tuple[float, ...]) -> np.ndarray:
-        """Hours per slot and fraction (NaN for an empty histogram), interpolated like percentile_cont."""
+        """Hours per slot and fraction (NaN for an empty histogram), interpolated like percentile_cont.
+
+        Extension: a slot whose histogram texts this worker has read before, in any call, is not read
+        again (:data:`_READ`): most cells of a call are periods no write has touched since."""
         result = np.full((slots, len(fractions)), np.nan)
-        if not self.slots:
-            return result
-        buckets, lengths = decode_many(self.buckets)
-        weights, _lengths = decode_many(self.counts)
-        owner = np.repeat(np.array(self.slots, dtype=np.int64), lengths)
+        texts: dict[int, list] = {}
+        for slot, buckets, counts in zip(self.slots, self.buckets, self.counts, strict=True):
+            texts.setdefault(slot, [fractions]).extend((buckets, counts))
+        keys = {slot: tuple(key) for slot, key in texts.items()}
+        missing: dict[int, int] = {}  # slot -> its row among those read now
+        for slot, key in keys.items():
+            found = _READ.get(key)
+            if found is None:
+                missing[slot] = len(missing)
+            else:
+                result[slot] = found
+        if missing:
+            parts = [index for index, slot in enumerate(self.slots) if slot in missing]
+            read = _Histograms._read(
+                [missing[self.slots[index]] for index in parts], [self.buckets[index] for index in parts],
+                [self.counts[index] for index in parts], len(missing), fractions,
+            )  # fmt: skip
+            for slot, row in missing.items():
+                result[slot] = read[row]
+                _READ.put(keys[slot], sum(map(len, keys[slot][1:])), tuple(read[row].tolist()))
+        return result
+
+    @staticmethod
+    def _read(owners: list[int], bucket_texts: list[str], count_texts: list[str], slots: int,
+              fractions: tuple[float, ...]) -> np.ndarray:  # fmt: skip
+        """:meth:`percentiles` of histogram parts (``owners[i]`` is the slot of part ``i``), all computed."""
+        result = np.full((slots, len(fractions)), np.nan)
+        buckets, lengths = decode_many(bucket_texts)
+        weights, _lengths = decode_many(count_texts)
+        owner = np.repeat(np.array(owners, dtype=np.int64), lengths)
         buckets = np.clip(buckets, 0, MAX_BUCKET)
         width = int(buckets.max()) + 1
         if slots * width <= DENSE_CELLS:
-            return self._dense(result, slots, width, owner, buckets, weights, fractions)
+            return _Histograms._dense(result, slots, width, owner, buckets, weights, fractions)
         # one entry per (slot, bucket), in order: the signed parts of a bucket are summed first
         combined, inverse = np.unique(owner * (MAX_BUCKET + 1) + buckets, return_inverse=True)
         net = np.maximum(np.bincount(inverse, weights=weights).astype(np.int64), 0)
