@@ -50,16 +50,20 @@ def decode_ints(data: str | None) -> np.ndarray:
     return np.fromstring(data, dtype=np.int64, sep=",")
 
 
-def _parsed(text: str) -> np.ndarray:
-    """The integers of one text, read-only (they are shared by the calls reading the text)."""
-    values = decode_ints(text)
-    values.flags.writeable = False
-    return values
-
-
 def decode_many(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The integers of many comma-separated texts end to end, and how many each text holds (parsing the
-    texts was the main cost of a statistics call; most of them were parsed by an earlier call)."""
-    arrays = [_PARSED.get_or_make(text, _parsed) for text in texts]
+    """The integers of many comma-separated texts end to end, and how many each text holds. Parsing the
+    texts was the main cost of a statistics call: each text is parsed once per worker (the texts not
+    parsed yet in one numpy call), its integers kept read-only (shared by the calls reading it)."""
+    arrays = [_PARSED.get(text) for text in texts]
+    missing = [index for index, values in enumerate(arrays) if values is None]
+    if missing:
+        new = [texts[index] for index in missing]
+        ends = np.cumsum([text.count(",") + 1 if text else 0 for text in new]).tolist()
+        values = decode_ints(",".join(text for text in new if text))
+        values.flags.writeable = False
+        parts = [values[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+        for index, part in zip(missing, parts, strict=True):
+            arrays[index] = part
+        _PARSED.put_many([(text, len(text), part) for text, part in zip(new, parts, strict=True)])
     lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
     return (np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)), lengths

@@ -84,9 +84,10 @@ class _Histograms:
                 [missing[self.slots[index]] for index in parts], [self.buckets[index] for index in parts],
                 [self.counts[index] for index in parts], len(missing), fractions,
             )  # fmt: skip
-            for slot, row in missing.items():
-                result[slot] = read[row]
-                _READ.put(keys[slot], sum(map(len, keys[slot][1:])), tuple(read[row].tolist()))
+            result[list(missing)] = read
+            values = read.tolist()
+            _READ.put_many([(keys[slot], sum(map(len, keys[slot][1:])), tuple(values[row]))
+                            for slot, row in missing.items()])  # fmt: skip
         return result
 
     @staticmethod
