@@ -70,14 +70,23 @@ def insight_scripts(directory: Path, base: str = "/open311/v2") -> dict[str, Pat
     return scripts
 
 
-def insight_cases(scripts: dict[str, Path], base: str = "/open311/v2") -> dict[str, tuple[str, Path | None]]:
-    """The cases: name -> (path, wrk script or None). All are measured at one client too."""
+def statistics_paths(base: str = "/open311/v2") -> tuple[str, str]:
+    """Case 8's two paths: by area x month over twelve months, by service over ten years."""
     today = datetime.now(ZoneInfo("Europe/Paris")).date()  # the days of the demo city's time zone
     twelve_months = date(today.year - (today.month < 12), (today.month - 12) % 12 + 1, 1)
     ten_years = today.replace(year=today.year - 10) + timedelta(days=1)
+    return (
+        f"{base}/statistics.json?group_by=area,month&start_date={twelve_months}",
+        f"{base}/statistics.json?group_by=service_code&start_date={ten_years}",
+    )
+
+
+def insight_cases(scripts: dict[str, Path], base: str = "/open311/v2") -> dict[str, tuple[str, Path | None]]:
+    """The cases: name -> (path, wrk script or None). All are measured at one client too."""
+    area_month, service_years = statistics_paths(base)
     cases: dict[str, tuple[str, Path | None]] = {
-        "20 statistics area×month": (f"{base}/statistics.json?group_by=area,month&start_date={twelve_months}", None),
-        "20 statistics service 10 y": (f"{base}/statistics.json?group_by=service_code&start_date={ten_years}", None),
+        "20 statistics area×month": (area_month, None),
+        "20 statistics service 10 y": (service_years, None),
         "21 hotspots 90 days": (f"{base}/hotspots.geojson", None),
         "21 hotspots 90 days, new": ("/", scripts["hotspots_cold"]),
     }

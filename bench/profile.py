@@ -1,6 +1,7 @@
 """Where the time of one benchmark case goes, in-process: per-request time, SQL statements, hot functions.
 
-    .venv/bin/python -m bench.profile post|request_json|request_xml|requests_json|requests_xml [--count 300]
+    .venv/bin/python -m bench.profile post|request_json|request_xml|requests_json|requests_xml|statistics_area_month|
+        statistics_service_10y|statistics_area_month_xml [--count 300]
 
 Runs the case through Flask's test client against the bench database (OPEN311_BENCH_DATABASE_URL),
 counts the SQL statements of one request, times ``--count`` requests, then prints cProfile's top
@@ -30,10 +31,13 @@ from open311.logic.api_keys import create_key
 from open311.logic.jurisdictions import resolve_jurisdiction
 
 from .common import bench_url, percentile
+from .insight_cases import statistics_paths
 
 BASE = "/open311/v2"
 #: The part of Paris the POST case draws its points from (inside the périphérique).
 PARIS_BOX = (2.26, 48.825, 2.41, 48.895)
+CASES = ["post", "request_json", "request_xml", "requests_json", "requests_xml", "statistics_area_month",
+         "statistics_service_10y", "statistics_area_month_xml"]  # fmt: skip
 
 
 def _case(name: str, client, key: str, highest: int, query: str = ""):
@@ -47,6 +51,12 @@ def _case(name: str, client, key: str, highest: int, query: str = ""):
             return client.post(f"{BASE}/requests.json", data=form)
 
         return post
+    if name.startswith("statistics_"):
+        # Extension: the statistics cases of bench/insight_cases.py (issue 9 §6)
+        path = statistics_paths()[0 if "area_month" in name else 1]
+        if name.endswith("_xml"):
+            path = path.replace("statistics.json", "statistics.xml")
+        return lambda: client.get(path)
     if name.startswith("request_"):
         fmt = name.split("_")[1]
         return lambda: client.get(f"{BASE}/requests/{random.randint(1, highest)}.{fmt}")  # noqa: S311
@@ -57,7 +67,7 @@ def _case(name: str, client, key: str, highest: int, query: str = ""):
 def main() -> None:
     """Profile one case and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("case", choices=["post", "request_json", "request_xml", "requests_json", "requests_xml"])
+    parser.add_argument("case", choices=CASES)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--query", default="", help="query string of the listing cases (e.g. service_code=5201)")
     parser.add_argument("--sampled", action="store_true", help="no cProfile: for py-spy outside the process")

@@ -265,3 +265,32 @@ def test_medians_of_the_generated_requests_are_not_trivial(dataset):
     ).get_json()
     medians = [c["median_hours_to_close"] for c in cells if c["median_hours_to_close"]]
     assert medians and max(medians) > 24
+
+
+def test_requests_due_later_today_count_alike_through_the_rollups_and_the_raw_rows(dataset, monkeypatch):
+    """The rollups read the requests due later today in their own statement (rollups.AHEAD), the raw rows
+    in raw.due_later_today(): the same keys, the same backlog and overdue."""
+    connection, client = dataset
+    queries = [
+        "group_by=area,month",
+        "group_by=service_code,status&agency_responsible=DVD,DPE",
+        "group_by=area&service_code=5201,3100",
+        "group_by=agency_responsible&area=11",
+    ]
+    transaction = connection.begin_nested()
+    due_soon = connection.execute(text(
+        "UPDATE service_request SET expected_datetime = least(now() + interval '1 minute', "
+        "  (((now() AT TIME ZONE 'Europe/Paris')::date + 1)::timestamp AT TIME ZONE 'Europe/Paris') - interval '1 ms') "
+        "WHERE id IN (SELECT id FROM service_request WHERE status = 'open' ORDER BY id LIMIT 60) RETURNING id"
+    )).all()  # fmt: skip
+    assert len(due_soon) == 60
+    answers = {}
+    for through in ("rollups", "raw rows"):
+        if through == "raw rows":
+            monkeypatch.setattr(statistics, "_rollup_plan", lambda *args: None)
+        answers[through] = [
+            client.get(f"/open311/v2/statistics.json?jurisdiction_id=paris.fr&{query}").get_json() for query in queries
+        ]
+    transaction.rollback()
+    assert all(answers["rollups"]), answers
+    assert answers["rollups"] == answers["raw rows"]

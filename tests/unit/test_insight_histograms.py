@@ -9,8 +9,16 @@ import random
 import numpy as np
 import pytest
 
+from open311.logic.insight import histograms as histogram_texts
 from open311.logic.insight import measures
 from open311.logic.insight.histograms import MAX_BUCKET, representative_seconds
+
+
+@pytest.fixture(autouse=True)
+def _nothing_read_before():
+    """Each test reads its histograms itself (the per-worker caches of what texts hold are emptied)."""
+    measures._READ.clear()
+    histogram_texts._PARSED.clear()
 
 
 def _one_by_one(parts: list[tuple[list[int], list[int]]], fraction: float) -> float | None:
@@ -54,3 +62,21 @@ def test_every_cell_reads_its_own_histogram(dense, monkeypatch):
                 assert math.isnan(found[slot, column]), slot
             else:
                 assert found[slot, column] == pytest.approx(expected, rel=1e-9), (slot, fraction)
+
+
+def test_a_histogram_read_again_gives_the_same_percentiles_and_a_changed_one_its_own():
+    first = measures._Histograms()
+    first.add(0, "10,20,30", "1,1,1")
+    first.add(1, "40", "3")
+    expected = first.percentiles(2, (0.5,))
+    again = measures._Histograms()  # the same texts in new objects: read from the cache
+    again.add(0, ",".join(["10", "20", "30"]), ",".join(["1", "1", "1"]))
+    again.add(1, "4" + "0", "3")
+    assert np.array_equal(again.percentiles(2, (0.5,)), expected)
+    changed = measures._Histograms()
+    changed.add(0, "10,20,30", "1,1,5")  # one count more: not the cached percentile
+    changed.add(1, "40", "3")
+    found = changed.percentiles(2, (0.5,))
+    assert found[0, 0] == pytest.approx(float(representative_seconds(np.array([30]))[0]) / 3600.0)
+    assert found[0, 0] != expected[0, 0]
+    assert found[1, 0] == expected[1, 0]

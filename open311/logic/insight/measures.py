@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .histograms import MAX_BUCKET, decode_ints, representative_seconds
+from .histograms import MAX_BUCKET, decode_many, representative_seconds
+from .text_cache import TextKeyedCache
 
 ROW_COLUMNS = (
     "idx", "layer_id", "area_id", "service_id", "department_id", "status", "detailed_status", "channel",
@@ -30,7 +31,8 @@ class Sums:
     """The event counts of one (key, period) and the slot of its two histograms in the :class:`Tally`."""
 
     slot: int
-    counts: np.ndarray = field(default_factory=lambda: np.zeros(len(COUNTS), dtype=np.int64))
+    #: In the order of COUNTS (Python integers: adding seven of them is cheaper than a numpy call).
+    counts: list[int] = field(default_factory=lambda: [0] * len(COUNTS))
 
 
 #: The duration (seconds) each bucket stands for, looked up rather than computed per cell.
@@ -39,6 +41,10 @@ _REPRESENTATIVE = representative_seconds(np.arange(MAX_BUCKET + 1))
 CLOSE_FRACTIONS, RESPONSE_FRACTIONS = (0.5, 0.9), (0.5,)
 #: Largest slots x buckets matrix merged densely (8 bytes each); larger tallies are merged sparsely.
 DENSE_CELLS = 4_000_000
+#: Extension: the percentiles a worker keeps, by the fractions and the histogram texts of their cell
+#: (text_cache.py), bounded by those texts' characters (mostly the same texts as histograms._PARSED's).
+READ_CHARACTERS = 8_000_000
+_READ = TextKeyedCache(READ_CHARACTERS)
 
 
 class _Histograms:
@@ -56,18 +62,46 @@ class _Histograms:
         self.counts.append(counts)
 
     def percentiles(self, slots: int, fractions: tuple[float, ...]) -> np.ndarray:
-        """Hours per slot and fraction (NaN for an empty histogram), interpolated like percentile_cont."""
+        """Hours per slot and fraction (NaN for an empty histogram), interpolated like percentile_cont.
+
+        Extension: a slot whose histogram texts this worker has read before, in any call, is not read
+        again (:data:`_READ`): most cells of a call are periods no write has touched since."""
         result = np.full((slots, len(fractions)), np.nan)
-        if not self.slots:
-            return result
-        buckets = decode_ints(",".join(self.buckets))
-        weights = decode_ints(",".join(self.counts))
-        lengths = np.array([text.count(",") + 1 for text in self.buckets])
-        owner = np.repeat(np.array(self.slots, dtype=np.int64), lengths)
+        texts: dict[int, list] = {}
+        for slot, buckets, counts in zip(self.slots, self.buckets, self.counts, strict=True):
+            texts.setdefault(slot, [fractions]).extend((buckets, counts))
+        keys = {slot: tuple(key) for slot, key in texts.items()}
+        missing: dict[int, int] = {}  # slot -> its row among those read now
+        for slot, key in keys.items():
+            found = _READ.get(key)
+            if found is None:
+                missing[slot] = len(missing)
+            else:
+                result[slot] = found
+        if missing:
+            parts = [index for index, slot in enumerate(self.slots) if slot in missing]
+            read = _Histograms._read(
+                [missing[self.slots[index]] for index in parts], [self.buckets[index] for index in parts],
+                [self.counts[index] for index in parts], len(missing), fractions,
+            )  # fmt: skip
+            result[list(missing)] = read
+            values = read.tolist()
+            _READ.put_many([(keys[slot], sum(map(len, keys[slot][1:])), tuple(values[row]))
+                            for slot, row in missing.items()])  # fmt: skip
+        return result
+
+    @staticmethod
+    def _read(owners: list[int], bucket_texts: list[str], count_texts: list[str], slots: int,
+              fractions: tuple[float, ...]) -> np.ndarray:  # fmt: skip
+        """:meth:`percentiles` of histogram parts (``owners[i]`` is the slot of part ``i``), all computed."""
+        result = np.full((slots, len(fractions)), np.nan)
+        buckets, lengths = decode_many(bucket_texts)
+        weights, _lengths = decode_many(count_texts)
+        owner = np.repeat(np.array(owners, dtype=np.int64), lengths)
         buckets = np.clip(buckets, 0, MAX_BUCKET)
         width = int(buckets.max()) + 1
         if slots * width <= DENSE_CELLS:
-            return self._dense(result, slots, width, owner, buckets, weights, fractions)
+            return _Histograms._dense(result, slots, width, owner, buckets, weights, fractions)
         # one entry per (slot, bucket), in order: the signed parts of a bucket are summed first
         combined, inverse = np.unique(owner * (MAX_BUCKET + 1) + buckets, return_inverse=True)
         net = np.maximum(np.bincount(inverse, weights=weights).astype(np.int64), 0)
@@ -89,16 +123,21 @@ class _Histograms:
 
     @staticmethod
     def _dense(result, slots, width, owner, buckets, weights, fractions) -> np.ndarray:
-        """:meth:`percentiles` over a slots x buckets matrix (when it is small enough)."""
-        net = np.bincount(owner * width + buckets, weights=weights, minlength=slots * width).reshape(slots, width)
-        cumulative = np.cumsum(np.maximum(np.rint(net), 0), axis=1)
-        totals = cumulative[:, -1]
+        """:meth:`percentiles` over a slots x buckets matrix (when it is small enough), read through one
+        running count over the whole matrix: slot ``s``'s k-th duration is in the first bucket of its row
+        where that count exceeds the count before the row by more than k (a binary search per rank)."""
+        net = np.bincount(owner * width + buckets, weights=weights, minlength=slots * width)
+        cumulative = np.cumsum(np.maximum(net, 0, out=net), out=net)  # (sums of integers: exact in float64)
+        ends = cumulative[width - 1 :: width]
+        before = np.concatenate(([0.0], ends[:-1]))
+        totals = ends - before
         present = np.flatnonzero(totals > 0)
-        cumulative = cumulative[present]
-        return _interpolated(
-            result, present, totals[present], fractions,
-            lambda k: np.argmax(cumulative > (k + 0.5)[:, None], axis=1),
-        )  # fmt: skip
+        before, starts = before[present], present * width
+
+        def bucket_of_rank(k: np.ndarray) -> np.ndarray:
+            return np.searchsorted(cumulative, before + k + 0.5, side="left") - starts
+
+        return _interpolated(result, present, totals[present], fractions, bucket_of_rank)
 
 
 def _interpolated(result, present, totals, fractions, bucket_of_rank) -> np.ndarray:
@@ -118,24 +157,30 @@ class Tally:
 
     def __init__(self) -> None:
         self.sums: dict[tuple, dict[int, Sums]] = defaultdict(dict)
-        self.before: dict[tuple, np.ndarray] = defaultdict(lambda: np.zeros(2, dtype=np.int64))
+        #: Per key: opened - closed and due - due_closed before the window.
+        self.before: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
         self.slots = 0
         self.close = _Histograms()
         self.response = _Histograms()
-        self._quantiles: tuple[np.ndarray, np.ndarray] | None = None
+        self._quantiles: tuple[list, list] | None = None
 
     def add(self, key: tuple, row) -> None:
         """Add one source row under ``key``."""
-        counts = np.array([row.opened or 0, row.closed or 0, row.closed_with_target or 0, row.closed_on_time or 0,
-                           row.responded or 0, row.due or 0, row.due_closed or 0], dtype=np.int64)  # fmt: skip
         if row.idx == PREFIX:
-            self.before[key] += (counts[0] - counts[1], counts[5] - counts[6])
+            before = self.before[key]
+            before[0] += int(row.opened or 0) - int(row.closed or 0)
+            before[1] += int(row.due or 0) - int(row.due_closed or 0)
             return
-        sums = self.sums[key].get(row.idx)
+        by_period = self.sums[key]
+        sums = by_period.get(row.idx)
         if sums is None:
-            sums = self.sums[key][row.idx] = Sums(self.slots)
+            sums = by_period[row.idx] = Sums(self.slots)
             self.slots += 1
-        sums.counts += counts
+        counts = sums.counts
+        for index, value in enumerate((row.opened, row.closed, row.closed_with_target, row.closed_on_time,
+                                       row.responded, row.due, row.due_closed)):  # fmt: skip
+            if value:
+                counts[index] += int(value)
         if row.close_buckets:
             self.close.add(sums.slot, row.close_buckets, row.close_counts)
         if row.response_buckets:
@@ -149,12 +194,12 @@ class Tally:
         """Median and p90 hours to close and median hours to first response of one (key, period)."""
         if self._quantiles is None:
             self._quantiles = (
-                self.close.percentiles(self.slots, CLOSE_FRACTIONS),
-                self.response.percentiles(self.slots, RESPONSE_FRACTIONS),
+                self.close.percentiles(self.slots, CLOSE_FRACTIONS).tolist(),
+                self.response.percentiles(self.slots, RESPONSE_FRACTIONS).tolist(),
             )
         close, response = self._quantiles
-        values = (close[sums.slot, 0], close[sums.slot, 1], response[sums.slot, 0])
-        return tuple(None if math.isnan(v) else float(v) for v in values)
+        values = (*close[sums.slot], response[sums.slot][0])
+        return tuple(None if math.isnan(v) else v for v in values)
 
 
 @dataclass(frozen=True)
@@ -168,8 +213,8 @@ class Stock:
 def measures(sums: Sums | None, stock: Stock, min_sample: int, tally: Tally | None = None) -> dict:
     """The measures of one cell, sample-based ones withheld below ``min_sample`` (docs/metrics.md)."""
     quantiles = tally.quantiles(sums) if sums is not None and tally is not None else (None, None, None)
-    counts = sums.counts if sums is not None else np.zeros(len(COUNTS), dtype=np.int64)
-    opened, closed, with_target, on_time, responded, _due, _due_closed = (int(v) for v in counts)
+    counts = sums.counts if sums is not None else [0] * len(COUNTS)
+    opened, closed, with_target, on_time, responded, _due, _due_closed = counts
     median_close, p90_close = quantiles[:2] if closed >= min_sample else (None, None)
     median_response = quantiles[2] if responded >= min_sample else None
     on_time_pct = round(100.0 * on_time / with_target, 1) if with_target >= min_sample else None

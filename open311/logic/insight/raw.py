@@ -65,7 +65,8 @@ def _joined(column, condition):
     return func.array_to_string(func.array_agg(cast(column, Integer)).filter(condition), ",")
 
 
-def _start_of(day: date, zone: ZoneInfo) -> datetime:
+def start_of_day(day: date, zone: ZoneInfo) -> datetime:
+    """The first instant of ``day`` in ``zone``."""
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
@@ -75,7 +76,7 @@ def raw_rows(
     """Rows of measures.ROW_COLUMNS counted from the requests matching ``query``'s filters."""
     zone = ZoneInfo(jurisdiction.time_zone)
     start, end = periods[0].first, periods[-1].last
-    since, until = _start_of(start, zone), _start_of(end + timedelta(days=1), zone)
+    since, until = start_of_day(start, zone), start_of_day(end + timedelta(days=1), zone)
     events = (
         func.stats_events(
             SR.requested_datetime, SR.closed_datetime, SR.first_response_datetime, SR.expected_datetime,
@@ -144,7 +145,7 @@ def due_later_today(
             *filter_conditions(session, jurisdiction, query),
             SR.status == "open",
             SR.expected_datetime >= func.now(),
-            SR.expected_datetime < _start_of(today + timedelta(days=1), zone),
+            SR.expected_datetime < start_of_day(today + timedelta(days=1), zone),
         )
         .group_by(*key_columns)
     )

@@ -2,15 +2,17 @@
 
 One statement, so one snapshot: a fold committing meanwhile is seen entirely or not at all. It returns
 rows of measures.ROW_COLUMNS: the rollup rows of each period's segments, the pending changes' events of
-each period, the due dates ahead of today held by a month or year row "to date" (taken back off), and per
-key the stock sums of everything before the window. Prepared on each connection (its plan does not depend
+each period, the due dates ahead of today held by a month or year row "to date" (taken back off), per
+key the stock sums of everything before the window, and (when the window reaches today) per key the
+requests open and due later today (index :data:`AHEAD`, in ``due``: raw.due_later_today(), read in the
+same round trip). Prepared on each connection (its plan does not depend
 on the values: the primary key is walked for each segment).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from psycopg.rows import namedtuple_row
 from sqlalchemy import text
@@ -25,6 +27,8 @@ _FILTERS = {
     "area_ids": "{t}.area_id = ANY(%(area_ids)s::int[])",
     "statuses": "{t}.status = ANY(%(statuses)s::text[])",
 }
+#: The index of the rows counting the requests due later today (raw.due_later_today()).
+AHEAD = -2
 _COUNTS = "opened, closed, closed_with_target, closed_on_time, responded, due, due_closed"
 _KEYS = "layer_id, area_id, service_id, department_id, status"
 
@@ -62,6 +66,13 @@ SELECT w.idx, q.layer_id, q.area_id, q.service_id, q.department_id, q.status, NU
 FROM pending AS q JOIN window_period AS w ON q.day BETWEEN w.first AND w.last
 GROUP BY w.idx, q.layer_id, q.area_id, q.service_id, q.department_id, q.status
 UNION ALL
+SELECT %(ahead_index)s, %(layer)s, {{ahead_area}}, r.service_id, coalesce(r.department_id, 0), r.status, NULL, NULL,
+       0, 0, 0, 0, 0, count(*), 0, NULL, NULL, NULL, NULL
+FROM service_request AS r {{ahead_join}}
+WHERE %(ahead)s AND r.jurisdiction_id = %(jurisdiction)s AND r.status = 'open'
+      AND r.expected_datetime >= now() AND r.expected_datetime < %(tomorrow)s {{ahead_filters}}
+GROUP BY 3, 4, 5, 6
+UNION ALL
 SELECT -1, b.layer_id, b.area_id, b.service_id, b.department_id, b.status, NULL, NULL,
        sum(b.opened), sum(b.closed), 0, 0, 0, sum(b.due), sum(b.due_closed), NULL, NULL, NULL, NULL
 FROM (
@@ -96,13 +107,21 @@ def rollup_rows(
     periods: list[Period],
     segments: list[list[tuple[str, date]]],
     reach: date,
+    tomorrow: datetime | None = None,
 ) -> list:
     """The rows of measures.ROW_COLUMNS for these periods (``segments[i]`` covers ``periods[i]``; the last
     period's rows may reach the end of day ``reach``, after its last day: their due dates beyond it are
-    taken off, so that every count stops at the last day)."""
+    taken off, so that every count stops at the last day); with ``tomorrow`` (the start of the day after
+    today, when the window reaches today), also the :data:`AHEAD` rows of the requests due before it."""
     start = periods[0].first
     rollup_filters = "".join(f" AND {_FILTERS[name].format(t='s')}" for name in plan.filters)
     pending_filters = "".join(f" AND {_FILTERS[name].format(t='p')}" for name in plan.filters)
+    ahead_filters = "".join(
+        f" AND {_FILTERS[name].format(t='a' if name == 'area_ids' else 'r')}" for name in plan.filters
+    )
+    ahead_join = (
+        "JOIN service_request_area AS a ON a.request_id = r.id AND a.layer_id = %(layer)s" if plan.layer_id else ""
+    )
     flat = [(grain, first, index) for index, parts in enumerate(segments) for grain, first in parts]
     params = {
         "jurisdiction": jurisdiction.id,
@@ -121,9 +140,15 @@ def rollup_rows(
         "start": start,
         "month_start": start.replace(day=1),
         "year_start": start.replace(month=1, day=1),
+        "ahead_index": AHEAD,
+        "ahead": tomorrow is not None,
+        "tomorrow": tomorrow,
         **plan.filters,
     }
-    sql = _SQL.format(rollup_filters=rollup_filters, pending_filters=pending_filters)
+    sql = _SQL.format(
+        rollup_filters=rollup_filters, pending_filters=pending_filters, ahead_filters=ahead_filters,
+        ahead_join=ahead_join, ahead_area="a.area_id" if plan.layer_id else "0",
+    )  # fmt: skip
     with session.connection().connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchall()

@@ -28,8 +28,8 @@ from ..request_search import RequestQuery
 from .lookups import Cache, Lookups, load_lookups
 from .measures import Stock, Tally, measures
 from .periods import PERIODS, Period, Window, resolve_window, segment_end, segments, window_periods
-from .raw import RawKeys, due_later_today, raw_rows
-from .rollups import RollupPlan, rollup_rows
+from .raw import RawKeys, due_later_today, raw_rows, start_of_day
+from .rollups import AHEAD, RollupPlan, rollup_rows
 
 #: What group_by takes besides periods, in the order of a cell's keys.
 DIMENSIONS = ("area", "service_code", "group", "agency_responsible", "status", "detailed_status", "channel")
@@ -206,20 +206,24 @@ def compute_statistics(
     periods = window_periods(window, grouping.period)
     filters = _resolved_filters(query, lookups)
     planned = _rollup_plan(grouping, filters, lookups, periods, window)
+    key_of = _key_of(grouping, lookups)
+    ahead: dict[tuple, int] = {}
     if planned:
         # (the rows of the period holding today may hold the rest of its month or year: future due dates)
         reach = segment_end(*planned[1][-1][-1])
-        rows = rollup_rows(session, jurisdiction, planned[0], periods, planned[1], reach)
+        tomorrow = start_of_day(window.today + timedelta(days=1), zone) if window.reaches_today else None
+        rows = rollup_rows(session, jurisdiction, planned[0], periods, planned[1], reach, tomorrow)
     else:
         rows = raw_rows(session, jurisdiction, filters, _raw_keys(grouping), periods)
-    key_of = _key_of(grouping, lookups)
+        if window.reaches_today:
+            for row in due_later_today(session, jurisdiction, filters, _raw_keys(grouping), window.today):
+                ahead[key_of(row)] = ahead.get(key_of(row), 0) + row.n
     tally = Tally()
     for row in rows:
-        tally.add(key_of(row), row)
-    ahead: dict[tuple, int] = {}
-    if window.reaches_today:
-        for row in due_later_today(session, jurisdiction, filters, _raw_keys(grouping), window.today):
-            ahead[key_of(row)] = ahead.get(key_of(row), 0) + row.n
+        if row.idx == AHEAD:
+            ahead[key_of(row)] = ahead.get(key_of(row), 0) + row.due
+        else:
+            tally.add(key_of(row), row)
     keys = tally.keys() or ([()] if not grouping.dimensions else [])
     if len(keys) * len(periods) > MAX_CELLS:
         raise BadRequest(f"The answer would have more than {MAX_CELLS:,} cells: group by less or shorten the window")
@@ -233,15 +237,15 @@ def compute_statistics(
 
 def _cells_of(key, grouping, periods, window, tally, ahead, fields, lookups, min_sample) -> list[dict]:
     """The cells of one key, one per period, with the stock measures carried from period to period."""
-    backlog, overdue = (int(v) for v in tally.before.get(key, (0, 0)))
+    backlog, overdue = tally.before.get(key, (0, 0))
     sums_by_period = tally.sums.get(key, {})
     area = lookups.areas.get(key[grouping.dimensions.index("area")]) if "area" in grouping.dimensions else None
     cells = []
     for index, period in enumerate(periods):
         sums = sums_by_period.get(index)
         if sums is not None:
-            backlog += int(sums.counts[0] - sums.counts[1])
-            overdue += int(sums.counts[5] - sums.counts[6])
+            backlog += sums.counts[0] - sums.counts[1]
+            overdue += sums.counts[5] - sums.counts[6]
         holds_today = window.reaches_today and index == len(periods) - 1
         stock = Stock(backlog, overdue - ahead.get(key, 0) if holds_today else overdue)
         values, withheld = measures(sums, stock, min_sample, tally)
