@@ -130,10 +130,11 @@ class RequestColumns:
         """The column names, in order."""
         return [column.name for column in self.columns]
 
-    def statement(self, conditions: Sequence[ColumnElement], *, csv: bool = False) -> Select:
+    def statement(self, conditions: Sequence[ColumnElement], *, csv: bool = False, ids: tuple | None = None) -> Select:
         """The rows of the requests matching ``conditions`` (CSV cells, or JSON's typed values), in
         service_request_id order (creation order: the primary key walks the table and the area placements
-        together, with no sort)."""
+        together, with no sort). ``ids``: the lowest and highest id to read (a range of a parallel
+        export), given to the placements' joins too, so that they start at the range."""
         expressions = [
             (column.csv_expression() if csv else column.json_expression()).label(column.name) for column in self.columns
         ]
@@ -143,10 +144,13 @@ class RequestColumns:
             .join(Service, Service.id == ServiceRequest.service_id)
             .outerjoin(Department, Department.id == ServiceRequest.department_id)
         )
+        if ids is not None:
+            conditions = [*conditions, ServiceRequest.id.between(*ids)]
         for layer, placed, area in self.placements:
-            statement = statement.outerjoin(
-                placed, and_(placed.request_id == ServiceRequest.id, placed.layer_id == layer.id)
-            ).outerjoin(area, area.id == placed.area_id)
+            joined = [placed.request_id == ServiceRequest.id, placed.layer_id == layer.id]
+            if ids is not None:
+                joined.append(placed.request_id.between(*ids))
+            statement = statement.outerjoin(placed, and_(*joined)).outerjoin(area, area.id == placed.area_id)
         return statement.where(*conditions).order_by(ServiceRequest.id)
 
 
