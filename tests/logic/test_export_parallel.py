@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import threading
+from types import SimpleNamespace
 
+import psycopg
 import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
@@ -124,3 +126,15 @@ def test_a_failing_copy_is_raised_and_cleaned_up(engine, committed, small_ranges
     with pytest.raises(Exception, match="division by zero"):
         b"".join(exporter.stream("ndjson"))
     assert small_ranges[0].closed and threading.active_count() == threads
+
+
+def test_without_a_second_connection_one_backend_reads_everything(engine, committed, small_ranges, monkeypatch):
+    def refused(*_args, **_kwargs):
+        raise psycopg.OperationalError("too many clients already")
+
+    expected = _export(engine, "csv")  # the pool's connections are made: only the second one is refused
+    monkeypatch.setattr(
+        parallel, "psycopg", SimpleNamespace(connect=refused, OperationalError=psycopg.OperationalError)
+    )
+    assert _export(engine, "csv") == expected
+    assert small_ranges[-1] is None

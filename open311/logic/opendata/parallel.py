@@ -13,6 +13,7 @@ stop (their COPY is cancelled) and the second connection is closed.
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,6 +26,7 @@ QUEUE_BLOCKS = 128
 #: How often a thread waiting for room in its queue looks whether the consumer has gone (seconds).
 POLL_SECONDS = 0.1
 
+log = logging.getLogger(__name__)
 _END = object()  # the end of a range in a queue
 
 
@@ -35,7 +37,8 @@ class _Stopped(Exception):
 def snapshot_connection(connection: Connection) -> Connection | None:
     """A new connection whose transaction shares the snapshot (and the time zone and date style) of
     ``connection``'s, or None when it cannot: a READ COMMITTED transaction (no one snapshot), one that
-    has written (another transaction would not see its rows, as in the tests), a standby."""
+    has written (another transaction would not see its rows, as in the tests), a standby, or when no
+    connection can be opened."""
     isolation, untouched, standby = connection.execute(
         "SELECT current_setting('transaction_isolation'), pg_current_xact_id_if_assigned() IS NULL, pg_is_in_recovery()"
     ).fetchone()
@@ -44,7 +47,11 @@ def snapshot_connection(connection: Connection) -> Connection | None:
     snapshot, zone, style = connection.execute(
         "SELECT pg_export_snapshot(), current_setting('TimeZone'), current_setting('DateStyle')"
     ).fetchone()
-    helper = psycopg.connect(connection.info.dsn, password=connection.info.password, autocommit=True)
+    try:
+        helper = psycopg.connect(connection.info.dsn, password=connection.info.password, autocommit=True)
+    except psycopg.OperationalError as exc:  # max_connections reached, say: one backend will do
+        log.warning("No second connection for an export (%s): it is read by one backend", exc)
+        return None
     try:
         helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         helper.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
