@@ -38,6 +38,13 @@ class ExportColumn:
     type: str
     description: str
     free_text: bool = False
+    #: The value JSON reads when it differs from ``expression`` (datetimes: PostgreSQL's JSON writes a
+    #: timestamptz as ISO 8601 with its offset, the same text as ``export_datetime`` at less cost).
+    json_value: ColumnElement | None = None
+
+    def json_expression(self) -> ColumnElement:
+        """The expression for a JSON value: typed (numbers, booleans and nulls as JSON has them)."""
+        return self.expression if self.json_value is None else self.json_value
 
     def csv_expression(self) -> ColumnElement:
         """The expression for a CSV cell: a leading ``'`` before a formula's first character; booleans
@@ -50,10 +57,11 @@ class ExportColumn:
         return case((formula, literal("'", Text) + self.expression), else_=self.expression)
 
 
-def _datetime(column) -> ColumnElement:
+def _datetime(name: str, column, description: str) -> ExportColumn:
     # ISO 8601 with seconds and the offset of the session's time zone: the exporter sets the
-    # jurisdiction's (migration odata3).
-    return func.export_datetime(column)
+    # jurisdiction's (migration odata3); JSON gets the same text from the timestamptz itself.
+    json_value = func.date_trunc("second", column)
+    return ExportColumn(name, func.export_datetime(column), "datetime", description, json_value=json_value)
 
 
 def _closed_on_time() -> ColumnElement:
@@ -91,10 +99,9 @@ class RequestColumns:
                 "The workflow status: received, investigating, in_progress, action_scheduled, reopened, fixed, "
                 "closed, duplicate, not_responsible, no_further_action or cancelled.",
             ),
-            ExportColumn(
+            _datetime(
                 "expected_datetime",
-                _datetime(ServiceRequest.expected_datetime),
-                "datetime",
+                ServiceRequest.expected_datetime,
                 "When the service's resolution target falls (requested_datetime plus the service's hours).",
             ),
             ExportColumn(
@@ -123,11 +130,13 @@ class RequestColumns:
         """The column names, in order."""
         return [column.name for column in self.columns]
 
-    def statement(self, conditions: Sequence[ColumnElement], *, csv: bool = False) -> Select:
-        """The rows of the requests matching ``conditions``, in service_request_id order (creation order:
-        the primary key walks the table and the area placements together, with no sort)."""
+    def statement(self, conditions: Sequence[ColumnElement], *, csv: bool = False, ids: tuple | None = None) -> Select:
+        """The rows of the requests matching ``conditions`` (CSV cells, or JSON's typed values), in
+        service_request_id order (creation order: the primary key walks the table and the area placements
+        together, with no sort). ``ids``: the lowest and highest id to read (a range of a parallel
+        export), given to the placements' joins too, so that they start at the range."""
         expressions = [
-            (column.csv_expression() if csv else column.expression).label(column.name) for column in self.columns
+            (column.csv_expression() if csv else column.json_expression()).label(column.name) for column in self.columns
         ]
         statement = (
             select(*expressions)
@@ -135,10 +144,13 @@ class RequestColumns:
             .join(Service, Service.id == ServiceRequest.service_id)
             .outerjoin(Department, Department.id == ServiceRequest.department_id)
         )
+        if ids is not None:
+            conditions = [*conditions, ServiceRequest.id.between(*ids)]
         for layer, placed, area in self.placements:
-            statement = statement.outerjoin(
-                placed, and_(placed.request_id == ServiceRequest.id, placed.layer_id == layer.id)
-            ).outerjoin(area, area.id == placed.area_id)
+            joined = [placed.request_id == ServiceRequest.id, placed.layer_id == layer.id]
+            if ids is not None:
+                joined.append(placed.request_id.between(*ids))
+            statement = statement.outerjoin(placed, and_(*joined)).outerjoin(area, area.id == placed.area_id)
         return statement.where(*conditions).order_by(ServiceRequest.id)
 
 
@@ -146,16 +158,9 @@ def _bulk_columns() -> list[ExportColumn]:
     """The GeoReport Bulk fields, in the proposal's order."""
     return [
         ExportColumn("service_request_id", cast(ServiceRequest.id, Text), "string", "The request's id (GeoReport v2)."),
-        ExportColumn(
-            "requested_datetime", _datetime(ServiceRequest.requested_datetime), "datetime", "When it was submitted."
-        ),
-        ExportColumn("updated_datetime", _datetime(ServiceRequest.updated_datetime), "datetime", "Its last change."),
-        ExportColumn(
-            "closed_datetime",
-            _datetime(ServiceRequest.closed_datetime),
-            "datetime",
-            "When it was last closed; empty while open.",
-        ),
+        _datetime("requested_datetime", ServiceRequest.requested_datetime, "When it was submitted."),
+        _datetime("updated_datetime", ServiceRequest.updated_datetime, "Its last change."),
+        _datetime("closed_datetime", ServiceRequest.closed_datetime, "When it was last closed; empty while open."),
         ExportColumn(
             "status_description",
             cast(ServiceRequest.status, Text),

@@ -3,7 +3,8 @@
 Rows come out of PostgreSQL by ``COPY (SELECT ...) TO STDOUT``, read message by message and written as
 they come, in chunks: memory stays flat whatever the size, and the slowest side (the database, the
 encoder or the client's connection) sets the pace. CSV is PostgreSQL's own (RFC 4180 quoting, at C
-speed; lines end in CRLF); NDJSON and GeoJSON are encoded from a binary COPY of the same columns.
+speed; lines end in CRLF); NDJSON and GeoJSON are PostgreSQL's JSON of the same columns (one object
+a row, passed through as bytes). Large exports are read by two backends at once (parallel.py).
 The validator (row count, latest change, highest id, photos published, the city file's last load) is
 read in the same transaction as the rows (REPEATABLE READ where the connection allows), so the ETag,
 ``X-Result-Count`` and the body describe the same data.
@@ -17,16 +18,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-import orjson
 from psycopg import Connection
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Session
 
 from ...errors import NotFound
 from ...models import AreaLayer, Jurisdiction, ServiceRequest
 from ..request_search import RequestQuery, request_conditions
-from .columns import SQL_TYPES, RequestColumns
+from .columns import RequestColumns
+from .parallel import ParallelCopy, id_ranges, snapshot_connection
 from .publication import publication
 
 #: Changes whenever what an export contains for the same data changes (columns, transform): part of
@@ -40,6 +41,14 @@ MEDIA_TYPES = {
 }
 #: Bytes written at a time (a few hundred rows).
 CHUNK_BYTES = 64 * 1024
+#: Rows of a range of ids read by one COPY when two backends share an export, and the fewest rows worth
+#: a second backend. Both backends stay busy while a connection's queue (parallel.QUEUE_BLOCKS) holds
+#: half a range: about 4 MB of CSV, 9 MB of GeoJSON. Smaller ranges cost a plan each (about 1 ms).
+RANGE_ROWS = 20_000
+PARALLEL_ROWS = 2 * RANGE_ROWS
+#: COPY options under which a JSON text comes out untouched: JSON never holds these two bytes raw, so
+#: no cell is quoted and nothing is escaped (the text format would double the JSON's backslashes).
+JSON_COPY = "FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02'"
 #: zlib level of gzip responses: level 1 keeps up with the export (level 6 made it the bottleneck).
 GZIP_LEVEL = 1
 
@@ -82,6 +91,8 @@ class Export:
         self.jurisdiction = exported_jurisdiction(jurisdiction)
         self._connection: Connection | None = None
         self._own_transaction = False
+        #: The validator's aggregates (count, latest change, then the rest), once read.
+        self.aggregates: tuple | None = None
 
     def begin(self) -> Connection:
         """The export's transaction: one snapshot for the validator and the rows, datetimes written in the
@@ -103,7 +114,7 @@ class Export:
         city file's last load, and make the validator."""
         changeset = select(Jurisdiction.changeset).where(Jurisdiction.id == self.jurisdiction.id).scalar_subquery()
         sql, params = _compile(aggregates.add_columns(changeset))
-        count, updated, *more = self.begin().execute(sql, params).fetchone()
+        count, updated, *more = self.aggregates = tuple(self.begin().execute(sql, params).fetchone())
         last_modified = max((moment for moment in (updated, more[-1]) if moment is not None), default=None)
         digest = hashlib.sha256(repr((EXPORT_VERSION, *key, count, updated, *more)).encode())
         return Validator(count, last_modified, digest.hexdigest()[:32])
@@ -153,8 +164,30 @@ def csv_chunks(connection: Connection, statement: Select) -> Iterator[bytes]:
     """PostgreSQL's CSV of ``statement`` (header first), lines ending in CRLF, in chunks."""
     sql, params = _compile(statement)
     with connection.cursor().copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)", params) as copy:
-        # One row a message, ending with LF: RFC 4180 wants CRLF.
-        yield from _chunked((line[:-1] for line in copy), b"\r\n", trailing=True)
+        yield from _crlf(copy)
+
+
+def _crlf(lines: Iterable) -> Iterator[bytes]:
+    """A CSV COPY's lines, ending in CRLF, in chunks (one row a message, ending with LF: RFC 4180
+    wants CRLF)."""
+    return _chunked((line[:-1] for line in lines), b"\r\n", trailing=True)
+
+
+def _passed(lines: Iterable) -> Iterator[bytes]:
+    """A COPY's lines as they are, in chunks."""
+    return _chunked(lines, b"", trailing=True)
+
+
+def _json_sql(sql: str, fmt: str) -> str:
+    """The SELECT of the JSON line of each row of ``sql``: its object (NDJSON), or its Feature after a
+    comma (GeoJSON: the consumer drops the first one); PostgreSQL writes numbers, booleans and nulls as
+    JSON does and floats in their shortest exact form, as orjson did."""
+    if fmt == "ndjson":
+        return f"SELECT row_to_json(r)::text FROM ({sql}) AS r"  # noqa: S608 (our own SQL, no input)
+    point = """'{"type":"Point","coordinates":[' || r.long || ',' || r.lat || ']}'"""
+    geometry = f"CASE WHEN r.lat IS NULL OR r.long IS NULL THEN 'null' ELSE {point} END"
+    feature = f"""',{{"type":"Feature","geometry":' || {geometry} || ',"properties":' || row_to_json(r) || '}}'"""
+    return f"SELECT {feature} FROM ({sql}) AS r"  # noqa: S608 (our own SQL, no input)
 
 
 class RequestExport(Export):
@@ -176,6 +209,7 @@ class RequestExport(Export):
             func.max(ServiceRequest.updated_datetime),
             func.max(ServiceRequest.id),
             func.count(ServiceRequest.media_url),
+            func.min(ServiceRequest.id),  # with the highest: the ranges of ids of a parallel export
         ).where(*self.conditions)
         return self._validator((self.columns.names, sorted(vars(self.query).items(), key=str)), aggregates)
 
@@ -183,32 +217,63 @@ class RequestExport(Export):
         """The SELECT of the rows (for CSV cells, or typed values) and its parameters, for psycopg."""
         return _compile(self.columns.statement(self.conditions, csv=csv))
 
-    def _chunks(self, connection: Connection, fmt: str) -> Iterator[bytes]:
+    def _copy(self, fmt: str, *, ranged: bool = False, header: bool = True) -> tuple[str, dict]:
+        """The COPY statement of the rows in ``fmt`` (CSV, or the JSON line of each row) and its
+        parameters; ``ranged``: of the ids from ``range_low`` to ``range_high`` only."""
+        ids = (bindparam("range_low", 0), bindparam("range_high", 0)) if ranged else None
+        sql, params = _compile(self.columns.statement(self.conditions, csv=fmt == "csv", ids=ids))
         if fmt == "csv":
-            return csv_chunks(connection, self.columns.statement(self.conditions, csv=True))
-        return self._ndjson(connection) if fmt == "ndjson" else self._geojson(connection)
+            return f"COPY ({sql}) TO STDOUT WITH (FORMAT csv{', HEADER' if header else ''})", params
+        return f"COPY ({_json_sql(sql, fmt)}) TO STDOUT WITH ({JSON_COPY})", params
 
-    def _rows(self, connection: Connection) -> Iterator[dict]:
-        sql, params = self.sql()
-        names = self.columns.names
-        with connection.cursor().copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT binary)", params) as copy:
-            copy.set_types([SQL_TYPES[column.type] for column in self.columns.columns])
-            for row in copy.rows():
-                yield dict(zip(names, row, strict=True))
+    def _chunks(self, connection: Connection, fmt: str) -> Iterator[bytes]:
+        lines = self._lines(connection, fmt)
+        if fmt != "geojson":
+            return lines
+        return _feature_collection(lines)
 
-    def _ndjson(self, connection: Connection) -> Iterator[bytes]:
-        return _chunked(map(orjson.dumps, self._rows(connection)), b"\n", trailing=True)
+    def _lines(self, connection: Connection, fmt: str) -> Iterator[bytes]:
+        """The COPY's bytes, in chunks: by two backends when the export is large and the transaction's
+        snapshot can be shared, else by one."""
+        blocks = _crlf if fmt == "csv" else _passed
+        helper = self._second_connection(connection)
+        if helper is None:
+            statement, params = self._copy(fmt)
+            with connection.cursor().copy(statement, params) as copy:
+                yield from blocks(copy)
+            return
+        try:
+            count, _updated, high, _media, low = self.aggregates[:5]
+            ranges = id_ranges(low, high, count, RANGE_ROWS)
+            plain, params = self._copy(fmt, ranged=True, header=False)
+            first, _params = self._copy(fmt, ranged=True)
 
-    def _geojson(self, connection: Connection) -> Iterator[bytes]:
-        yield b'{"type":"FeatureCollection","features":[\n'
-        yield from _chunked(map(_feature, self._rows(connection)), b",\n", trailing=False)
-        yield b"\n]}\n"
+            def copy_of(index: int) -> tuple[str, dict]:
+                low, high = ranges[index]
+                return first if index == 0 else plain, {**params, "range_low": low, "range_high": high}
+
+            yield from ParallelCopy([connection, helper], len(ranges), copy_of, blocks)
+        finally:
+            helper.close()  # its transaction (read only) ends with it
+
+    def _second_connection(self, connection: Connection) -> Connection | None:
+        """A connection sharing the export's snapshot, when the export is worth two backends."""
+        if self.aggregates is None:
+            self.validator()
+        if self.aggregates[0] < PARALLEL_ROWS:
+            return None
+        return snapshot_connection(connection)
 
 
-def _feature(record: dict) -> bytes:
-    """A GeoJSON Feature of an export row: its published point and its columns (one orjson call: writing
-    the Feature around the properties' JSON with Python's float repr took 1.3-2x as long)."""
-    return orjson.dumps({"type": "Feature", "geometry": point_geometry(record), "properties": record})
+def _feature_collection(lines: Iterator[bytes]) -> Iterator[bytes]:
+    """The FeatureCollection around Feature lines that each start with a comma (but the first)."""
+    yield b'{"type":"FeatureCollection","features":[\n'
+    first = True
+    for chunk in lines:
+        if first and chunk:
+            chunk, first = chunk[1:], False
+        yield chunk
+    yield b"]}\n"
 
 
 def point_geometry(record: dict) -> dict | None:
