@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...models import Area, AreaLayer, Department, Jurisdiction, Service
-
-#: A per-worker cache the API passes in: (key, make) -> value. None: no cache.
-Cache = Callable[[tuple, Callable[[], Any]], Any]
+from ..request_search import ValueCache as Cache  # the per-worker cache the API passes in (None: no cache)
 
 
 @dataclass(frozen=True)
