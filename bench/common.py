@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from open311.config import load_settings
 from open311.db import make_engine
@@ -38,3 +41,35 @@ def gunicorn_alone(app: str, port: int, workers: int, threads: int, run_dir: Pat
     layout = server_layout(settings, app, "127.0.0.1", port, workers)
     layout.run_dir, layout.access_log = run_dir, False
     return layout.command()
+
+
+def warm_cache(url: str) -> str:
+    """Read every table and index of the bench database into the operating system's page cache
+    (``pg_prewarm`` in ``read`` mode), so that a run measures a server whose data sits in memory, as it
+    does after hours of serving, and not the disk: at 10M, a GET of a random request id took 2.4–3.8 ms
+    on a cold cache and 0.28 ms on a warm one, and the first case of a run paid for the others. Returns
+    what was read (or why nothing was), for the run's log."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            available = connection.scalar(
+                text("SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_prewarm'")
+            )
+            if not available:
+                return "cache not warmed: the pg_prewarm extension is not installed"
+            try:
+                connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
+            except DBAPIError as exc:  # not a superuser of that database
+                return f"cache not warmed: {str(exc.orig).splitlines()[0]}"
+            started = time.monotonic()
+            pages = connection.scalar(
+                text(
+                    "SELECT sum(pg_prewarm(c.oid, 'read')) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i', 'm') AND c.relpersistence = 'p'"
+                )
+            )
+            connection.commit()
+        size = (pages or 0) * 8192
+        return f"cache warmed: {size / 2**30:.1f} GiB read in {time.monotonic() - started:.1f} s"
+    finally:
+        engine.dispose()

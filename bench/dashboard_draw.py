@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .common import bench_url, gunicorn_alone, percentile
+from .common import bench_url, gunicorn_alone, percentile, warm_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 5312
@@ -92,6 +92,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     database_url = bench_url()
+    print(warm_cache(database_url), flush=True)
     server = serve(database_url, args.workers, args.threads)
     try:
         query = "&".join(part for part in ("jurisdiction_id=paris.fr", args.query) if part)

@@ -35,7 +35,7 @@ from open311.logic.jurisdictions import resolve_jurisdiction
 from open311.logic.opendata.export import RequestExport
 from open311.logic.request_search import RequestQuery
 
-from .common import bench_url, gunicorn_alone
+from .common import bench_url, gunicorn_alone, warm_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -173,6 +173,7 @@ def run(url: str, rounds: int = 2, port: int = PORT) -> str:
     """Run the case against the bench database at ``url``: its markdown section (progress printed)."""
     results: dict[str, list[dict]] = {}
     floors: list[float] = []
+    print(warm_cache(url), flush=True)
     with Workers(url, port) as workers:
         download(workers, "csv", False)  # warm: imports, connections, the table in the cache
         for round_number in range(rounds):

@@ -42,7 +42,7 @@ from open311.logic.jurisdictions import resolve_jurisdiction
 from open311.logic.request_search import RequestQuery
 
 from . import db_floor
-from .common import bench_url
+from .common import bench_url, warm_cache
 from .insight_cases import insight_cases, insight_scripts, post_cost
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -448,7 +448,7 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install wrk (make bench installs it when run as root)")
     url = bench_url()
     requests, highest, size = _count(url)
-    print(f"bench database: {requests:,} requests, {size}", flush=True)
+    print(f"bench database: {requests:,} requests, {size}; {warm_cache(url)}", flush=True)
     directory = Path(tempfile.mkdtemp())
     key = _client_key(url)
     scripts = {"id_json": _lua_random_id(directory, "json", highest), "id_xml": _lua_random_id(directory, "xml", highest),
@@ -477,6 +477,7 @@ def main() -> None:
         compare = None
         if args.compare_url:
             small_requests, small_highest, _ = _count(args.compare_url)
+            print(f"compared database: {small_requests:,} requests; {warm_cache(args.compare_url)}", flush=True)
             small_key = _client_key(args.compare_url)
             small_scripts = {"id_json": _lua_random_id(directory, "json", small_highest),
                              "id_xml": _lua_random_id(directory, "xml", small_highest),
