@@ -1,14 +1,14 @@
 """Extension: GET hotspots.geojson and GET tiles/{z}/{x}/{y}.mvt — the requests of a filter on a map.
 
-Answers are kept per worker for the data version they were computed at (the database's snapshot): a
-repeated map or tile costs one small query until a write commits, then is computed anew.
+Answers are kept for the data version they were computed at (the jurisdiction's listings' change counter
+and day), per worker and shared by the host's workers (map_cache.py): a repeated map or tile costs one
+small query until a change commits, then is computed anew.
 """
 
 from __future__ import annotations
 
-import threading
+from pathlib import Path
 
-from cachetools import TTLCache
 from flask import Response, current_app
 from flask.views import MethodView
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -22,6 +22,7 @@ from ..cache import catalog_cache
 from ..catalog import current_jurisdiction
 from ..requests import request_filters
 from .args import DayOrDateTime, InsightFilterArgs
+from .map_cache import MapCache
 
 GEOJSON = "application/geo+json"
 MVT = "application/vnd.mapbox-vector-tile"
@@ -67,30 +68,15 @@ class HotspotsArgs(MapArgs):
             raise ValidationError("give cell or zoom, not both", "cell")
 
 
-class _MapCache:
-    """Computed maps by (call, data version), per worker, bounded in bytes."""
-
-    def __init__(self) -> None:
-        self.entries: TTLCache = TTLCache(maxsize=64 * 1024 * 1024, ttl=600, getsizeof=len)
-        self.lock = threading.Lock()
-
-    def get_or_make(self, key: tuple, make) -> bytes:
-        with self.lock:
-            body = self.entries.get(key)
-        if body is None:
-            body = make()
-            with self.lock:
-                if len(body) < self.entries.maxsize // 8:
-                    self.entries[key] = body
-        return body
-
-
 def _cached(key: tuple, jurisdiction, make) -> bytes:
-    """``make()``, kept for the jurisdiction's current data version (not when the catalogue cache is off,
-    e.g. in tests)."""
+    """``make()``, kept for the jurisdiction's current data version, in the worker and in files shared by
+    the host's workers (not when the catalogue cache is off, e.g. in tests)."""
     if not catalog_cache().enabled:
         return make()
-    cache = current_app.extensions.setdefault("open311.insight_maps", _MapCache())
+    cache = current_app.extensions.get("open311.insight_maps")
+    if cache is None:
+        directory = Path(current_app.config["VAR_DIR"]) / "cache" / "maps"
+        cache = current_app.extensions.setdefault("open311.insight_maps", MapCache(directory))
     return cache.get_or_make((*key, data_version(get_session(), jurisdiction)), make)
 
 

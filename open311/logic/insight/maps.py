@@ -79,19 +79,26 @@ def jurisdiction_latitude(session: Session, jurisdiction: Jurisdiction, cache: C
     return cache(("insight-latitude", jurisdiction.id), make) if cache else make()
 
 
-def data_version(session: Session, jurisdiction: Jurisdiction) -> tuple[int, date]:
+def data_version(session: Session, jurisdiction: Jurisdiction) -> tuple:
     """What a map of the jurisdiction is computed from, as a key: its listings' change counter (bumped by
-    every committed change of its requests, services, departments, areas or settings: migration perf1)
-    and its current day (default windows end today). A map computed under one version stays true while
-    the version is the same, so maps are kept per version; read it before the map's rows.
+    every committed change of its requests, services, departments, areas or settings: migration perf1),
+    the last load of its city file, its current day (default windows end today) and which database it is
+    (the server's start and the database's oid: maps are shared by the workers of a host through files,
+    which several databases may use). A map computed under one version stays true while the version is
+    the same, so maps are kept per version; read it before the map's rows.
 
     (The database's snapshot, used before, moved with every write anywhere, such as a rate limit's
     counter: maps were computed anew at almost every call of a busy server.)"""
-    version = session.scalar(
-        text("SELECT coalesce((SELECT version FROM listing_version WHERE jurisdiction_id = :j), 0)"),
+    version, changeset, database = session.execute(
+        text(
+            "SELECT coalesce((SELECT version FROM listing_version WHERE jurisdiction_id = :j), 0),"
+            " (SELECT changeset FROM jurisdiction WHERE id = :j),"
+            " concat_ws(':', pg_postmaster_start_time(),"
+            " (SELECT oid FROM pg_database WHERE datname = current_database()))"
+        ),
         {"j": jurisdiction.id},
-    )
-    return version, datetime.now(ZoneInfo(jurisdiction.time_zone)).date()
+    ).one()
+    return database, version, changeset, datetime.now(ZoneInfo(jurisdiction.time_zone)).date()
 
 
 def matching_requests(

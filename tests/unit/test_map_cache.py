@@ -1,0 +1,87 @@
+"""The maps' cache shared by the workers of a host (Extension: open311/api/insight/map_cache.py)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from open311.api.insight.map_cache import MapCache
+
+from ..conftest import release_together
+
+
+class Maker:
+    """A map maker that counts its calls (thread-safe), slow when asked."""
+
+    def __init__(self, body: bytes, seconds: float = 0.0):
+        self.body, self.seconds, self.calls = body, seconds, 0
+        self.lock = threading.Lock()
+
+    def __call__(self) -> bytes:
+        with self.lock:
+            self.calls += 1
+        time.sleep(self.seconds)
+        return self.body
+
+
+def test_a_map_made_by_one_worker_is_read_by_another(tmp_path):
+    first, second = MapCache(tmp_path), MapCache(tmp_path)  # two workers: no memory in common
+    make = Maker(b'{"type":"FeatureCollection","features":[]}')
+    assert first.get_or_make(("hexagons", 1, "v1"), make) == make.body
+    assert second.get_or_make(("hexagons", 1, "v1"), make) == make.body
+    assert make.calls == 1
+    other = Maker(b"other")
+    assert second.get_or_make(("hexagons", 1, "v2"), other) == b"other"  # a new data version: made anew
+    assert other.calls == 1
+
+
+def test_a_worker_keeps_its_maps_in_memory(tmp_path):
+    cache = MapCache(tmp_path)
+    make = Maker(b"map")
+    cache.get_or_make(("tile", 1), make)
+    for path in tmp_path.iterdir():
+        path.unlink()
+    assert cache.get_or_make(("tile", 1), make) == b"map" and make.calls == 1
+
+
+def test_without_a_directory_maps_stay_in_the_worker(tmp_path):
+    make = Maker(b"map")
+    MapCache(None).get_or_make(("tile", 1), make)
+    MapCache(None).get_or_make(("tile", 1), make)
+    assert make.calls == 2
+
+
+def test_an_expired_map_is_made_anew_and_expired_files_are_deleted(tmp_path):
+    MapCache(tmp_path, ttl=60).get_or_make(("tile", 1), Maker(b"old"))
+    (stored,) = tmp_path.glob("*.map")
+    os.utime(stored, (time.time() - 120, time.time() - 120))
+    cache = MapCache(tmp_path, ttl=60)
+    assert cache.get_or_make(("tile", 1), Maker(b"new")) == b"new"
+    assert stored.read_bytes() == b"new"
+    old = tmp_path / "left.map"
+    old.write_bytes(b"x")
+    os.utime(old, (time.time() - 120, time.time() - 120))
+    cache.prune()
+    assert not old.exists() and stored.exists()
+
+
+def test_workers_asking_for_the_same_map_at_once_make_it_once(tmp_path):
+    """Eight workers (caches of their own over one directory) ask at the same moment: one computes, the
+    others wait for its file."""
+    workers = [MapCache(tmp_path) for _ in range(8)]
+    make = Maker(b"hexagons of a year", seconds=0.3)
+    bodies = release_together(8, lambda index: workers[index].get_or_make(("hexagons", 1, "year"), make))
+    assert bodies == [make.body] * 8
+    assert make.calls == 1
+
+
+def test_the_directory_stays_within_its_bound(tmp_path):
+    cache = MapCache(tmp_path, file_bytes=8 * 1000)
+    for number in range(40):
+        cache.get_or_make(("tile", number), Maker(bytes(900)))
+        cache.prune()
+        assert sum(path.stat().st_size for path in tmp_path.glob("*.map")) <= 8 * 1000
+    assert not list(tmp_path.glob("*.tmp"))
+    # The newest are kept.
+    assert MapCache(tmp_path, file_bytes=8 * 1000).get_or_make(("tile", 39), Maker(b"made")) == bytes(900)
