@@ -1,6 +1,6 @@
 """Where the time of one benchmark case goes, in-process: per-request time, SQL statements, hot functions.
 
-    .venv/bin/python -m bench.profile post|request_json|request_xml|requests_json|requests_xml|statistics_area_month|
+    .venv/bin/python -m bench.profile post|request_json|request_xml|requests_json|requests_xml|poll_json|statistics_area_month|
         statistics_service_10y|statistics_area_month_xml [--count 300]
 
 Runs the case through Flask's test client against the bench database (OPEN311_BENCH_DATABASE_URL),
@@ -36,7 +36,7 @@ from .insight_cases import statistics_paths
 BASE = "/open311/v2"
 #: The part of Paris the POST case draws its points from (inside the périphérique).
 PARIS_BOX = (2.26, 48.825, 2.41, 48.895)
-CASES = ["post", "request_json", "request_xml", "requests_json", "requests_xml", "statistics_area_month",
+CASES = ["post", "request_json", "request_xml", "requests_json", "requests_xml", "poll_json", "statistics_area_month",
          "statistics_service_10y", "statistics_area_month_xml"]  # fmt: skip
 
 
@@ -60,8 +60,18 @@ def _case(name: str, client, key: str, highest: int, query: str = ""):
     if name.startswith("request_"):
         fmt = name.split("_")[1]
         return lambda: client.get(f"{BASE}/requests/{random.randint(1, highest)}.{fmt}")  # noqa: S311
-    fmt = name.split("_")[1]
-    return lambda: client.get(f"{BASE}/requests.{fmt}" + (f"?{query}" if query else ""))
+    path = f"{BASE}/requests.{name.split('_')[1]}" + (f"?{query}" if query else "")
+    if name.startswith("poll_"):
+        # Polling (case 8): the listing asked again with the ETag of its last answer (a 304 while unchanged).
+        tags = [client.get(path).headers["ETag"]]
+
+        def poll():
+            reply = client.get(path, headers={"If-None-Match": tags[0]})
+            tags[0] = reply.headers.get("ETag", tags[0])
+            return reply
+
+        return poll
+    return lambda: client.get(path)
 
 
 def main() -> None:
