@@ -1,8 +1,8 @@
 """Extension: GET hotspots.geojson and GET tiles/{z}/{x}/{y}.mvt — the requests of a filter on a map.
 
-Answers are kept for the data version they were computed at (the jurisdiction's listings' change counter
-and day), per worker and shared by the host's workers (map_cache.py): a repeated map or tile costs one
-small query until a change commits, then is computed anew.
+Answers are kept with the data version they were computed at (the jurisdiction's listings' change
+counter), per worker and shared by the host's workers (map_cache.py): a repeated map or tile costs one
+small query; after a change commits, it is computed anew once it is a minute old.
 """
 
 from __future__ import annotations
@@ -69,15 +69,17 @@ class HotspotsArgs(MapArgs):
 
 
 def _cached(key: tuple, jurisdiction, make) -> bytes:
-    """``make()``, kept for the jurisdiction's current data version, in the worker and in files shared by
-    the host's workers (not when the catalogue cache is off, e.g. in tests)."""
+    """``make()``, kept for the jurisdiction's data version (and served up to a minute after it moved), in
+    the worker and in files shared by the host's workers (not when the catalogue cache is off, e.g. in
+    tests)."""
     if not catalog_cache().enabled:
         return make()
     cache = current_app.extensions.get("open311.insight_maps")
     if cache is None:
         directory = Path(current_app.config["VAR_DIR"]) / "cache" / "maps"
         cache = current_app.extensions.setdefault("open311.insight_maps", MapCache(directory))
-    return cache.get_or_make((*key, data_version(get_session(), jurisdiction)), make)
+    database, version, changeset, day = data_version(get_session(), jurisdiction)
+    return cache.get_or_make((*key, database, changeset, day), version, make)
 
 
 def _map_query(args: dict) -> MapQuery:
@@ -99,7 +101,8 @@ class Hotspots(MethodView):
         ``top_categories`` (at most 3 {service_code, service_name, count}, largest first); with
         ``clusters=true``, Point features at the centroid of each density cluster (ST_ClusterDBSCAN) with
         ``count``, ``radius_m`` and ``top_categories``. Maps draw published services only, each request at
-        its published point (a blurred service's at the point of its blur cell)."""
+        its published point (a blurred service's at the point of its blur cell). Changes show within a
+        minute."""
         jurisdiction = current_jurisdiction(args)
         session = get_session()
         query = _map_query(args)
@@ -130,7 +133,8 @@ class Tiles(MethodView):
     def get(self, args, z, x, y):
         """Extension: a Mapbox Vector Tile of the requests of the filter: below zoom 15, layer ``hexagons``
         (polygons of 16 pixels of edge with ``count``); from zoom 15, layer ``requests`` (points with
-        ``service_request_id``, ``service_code``, ``status``; published services only)."""
+        ``service_request_id``, ``service_code``, ``status``; published services only). Changes show within
+        a minute."""
         jurisdiction = current_jurisdiction(args)
         session = get_session()
         query = _map_query(args)
