@@ -35,7 +35,7 @@ from open311.logic.jurisdictions import resolve_jurisdiction
 from open311.logic.opendata.export import RequestExport
 from open311.logic.request_search import RequestQuery
 
-from .common import bench_url, gunicorn_alone, warm_cache
+from .common import bench_url, gunicorn_alone, refuse_served_port, warm_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -51,6 +51,7 @@ class Workers:
         self.url, self.port = url, port
 
     def __enter__(self) -> Workers:
+        refuse_served_port(self.port)
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
         self.directory = tempfile.mkdtemp()
         arguments, extra = gunicorn_alone("open311:create_app()", self.port, 4, 2, Path(self.directory))

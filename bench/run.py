@@ -21,7 +21,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ from open311.logic.jurisdictions import resolve_jurisdiction
 from open311.logic.request_search import RequestQuery
 
 from . import db_floor
-from .common import bench_url, warm_cache
+from .common import bench_url, refuse_served_port, warm_cache
 from .insight_cases import insight_cases, insight_scripts, post_cost
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,9 +70,7 @@ class Server:
         self.pidfile = Path(tempfile.mkdtemp()) / "gunicorn.pid"
 
     def __enter__(self):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", PORT)) == 0:  # a server left running would answer instead
-                raise RuntimeError(f"127.0.0.1:{PORT} is already served: stop that server (or set OPEN311_BENCH_PORT)")
+        refuse_served_port(PORT)
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
         # The benchmark is one client at thousands of requests a second: its quotas are raised out of
         # reach (every request is still counted; bench/rate_limit_cost.py measures what that costs).
