@@ -30,7 +30,7 @@ from open311.db import make_engine
 from open311.logic.api_keys import create_key
 from open311.logic.jurisdictions import resolve_jurisdiction
 
-from .common import bench_url, percentile
+from .common import bench_url, percentile, vacuum
 from .insight_cases import statistics_paths
 
 BASE = "/open311/v2"
@@ -124,6 +124,8 @@ def main() -> None:
             session.execute(text("DELETE FROM api_key WHERE name = 'bench-profile'"))
             session.commit()
         engine.dispose()
+        if args.case == "post":
+            vacuum(url)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ from open311.logic.jurisdictions import resolve_jurisdiction
 from open311.logic.request_search import RequestQuery
 
 from . import db_floor
-from .common import bench_url, refuse_served_port, warm_cache
+from .common import bench_url, refuse_served_port, vacuum, warm_cache
 from .insight_cases import insight_cases, insight_scripts, post_cost
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -214,6 +214,7 @@ def _cleanup(url: str, highest: int) -> None:
         session.execute(text("DELETE FROM api_key WHERE name = 'bench'"))
         session.commit()
     engine.dispose()
+    vacuum(url)
 
 
 def _lua_poll(directory: Path, path: str) -> Path:
@@ -311,6 +312,8 @@ def api_cases(url: str, seconds: int, scripts: dict[str, Path], only: set[str] |
         for name, (path, script, *headers) in throughput.items():
             results[name] = wrk(path, seconds, CONNECTIONS, script, *headers)
             print(f"{name:24} {results[name]}", flush=True)
+        # This VM gives idle page cache back to its host within minutes: read the data in again.
+        print(f"before the one-client cases: {warm_cache(url)}", flush=True)
         for name in ("2 requests.json", "2 requests.xml", "3 filter 30 days", "4 page 1", "4 page 200",
                      "5 bbox 7th", "5 radius 500 m", "6 request.json", "8 304 requests.json",
                      "9 requests.json gzip", "9 requests.json zstd", *insight_cases(scripts, base)):  # fmt: skip
@@ -481,6 +484,7 @@ def main() -> None:
                              "post": _lua_post(directory, small_key), "directory": directory, **insight_scripts(directory)}  # fmt: skip
             compare = {"requests": small_requests, **api_cases(args.compare_url, args.duration, small_scripts)}
             _cleanup(args.compare_url, small_highest)
+        print(f"before the importer: {warm_cache(url)}", flush=True)
         rate = importer_rate(url)
         print(f"importer {rate:.0f} rows/s", flush=True)
         memory = soak(url, args.soak) if args.soak else None
