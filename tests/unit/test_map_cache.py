@@ -1,4 +1,4 @@
-"""The maps' cache shared by the workers of a host (Extension: open311/api/insight/map_cache.py)."""
+"""The maps' cache shared by the workers of a host (Extension: open311/logic/insight/map_cache.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import threading
 import time
 
-from open311.api.insight.map_cache import MapCache
+from open311.logic.insight.map_cache import MapCache
 
 from ..conftest import release_together
 

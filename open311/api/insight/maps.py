@@ -15,6 +15,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ...db import get_session
 from ...logic.insight.hotspots import Clustering, clusters, hexagons
+from ...logic.insight.map_cache import MapCache
 from ...logic.insight.maps import DEFAULT_DAYS, MapQuery, data_version
 from ...logic.insight.tiles import tile
 from ..blueprint import geo_report
@@ -22,7 +23,6 @@ from ..cache import catalog_cache
 from ..catalog import current_jurisdiction
 from ..requests import request_filters
 from .args import DayOrDateTime, InsightFilterArgs
-from .map_cache import MapCache
 
 GEOJSON = "application/geo+json"
 MVT = "application/vnd.mapbox-vector-tile"
