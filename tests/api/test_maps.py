@@ -222,3 +222,52 @@ def test_the_data_version_moves_with_the_jurisdictions_data_not_with_other_write
         # Maps are shared through files by every database of the host: the version names this one.
         oid = reader.scalar(text("SELECT oid FROM pg_database WHERE datname = current_database()"))
         assert database.endswith(f":{oid}")
+
+
+def test_a_kept_map_names_the_services_of_the_city_files_current_load(live):
+    """Maps are kept for every worker of a host (Extension: logic/insight/map_cache.py); the names and ids
+    they hold are read for the city file's current load, never from a worker's catalogue cache of the
+    load before (which would then be shared by every worker for ten minutes)."""
+    from sqlalchemy.orm import Session
+
+    from open311.logic.api_keys import create_key
+
+    from ..conftest import POTHOLE
+
+    client = live.test_client()
+    engine = live.extensions["open311.db"].engine
+    with Session(engine) as session:
+        _row, key = create_key(session, "maps app")
+        session.commit()
+    posted = client.post("/open311/v2/requests.json", data={"api_key": key, "jurisdiction_id": "paris.fr", **POTHOLE})
+    assert posted.status_code == 200, posted.get_data(as_text=True)
+    paris = "(SELECT id FROM jurisdiction WHERE jurisdiction_id = 'paris.fr')"
+
+    def names() -> set[str]:
+        reply = get(client, "hotspots.geojson", cell=2000, service_code="5201")
+        assert reply.status_code == 200
+        return {top["service_name"] for f in reply.get_json()["features"] for top in f["properties"]["top_categories"]}
+
+    with engine.connect() as connection:
+        name, changeset = connection.execute(
+            text(f"SELECT s.service_name, j.changeset FROM service s JOIN jurisdiction j ON j.id = s.jurisdiction_id "
+                 f"WHERE s.service_code = '5201' AND j.id = {paris}")
+        ).one()  # fmt: skip
+    assert names() == {name}
+    try:
+        with engine.begin() as connection:  # what loading a new city file does
+            connection.execute(
+                text(f"UPDATE service SET service_name = 'Nid-de-poule (nouveau nom)' "
+                     f"WHERE service_code = '5201' AND jurisdiction_id = {paris}")
+            )  # fmt: skip
+            connection.execute(text(f"UPDATE jurisdiction SET changeset = now() WHERE id = {paris}"))
+        assert names() == {"Nid-de-poule (nouveau nom)"}
+    finally:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    f"UPDATE service SET service_name = :name WHERE service_code = '5201' AND jurisdiction_id = {paris}"
+                ),
+                {"name": name},
+            )
+            connection.execute(text(f"UPDATE jurisdiction SET changeset = :at WHERE id = {paris}"), {"at": changeset})

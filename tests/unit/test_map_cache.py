@@ -6,7 +6,7 @@ import os
 import threading
 import time
 
-from open311.logic.insight.map_cache import MapCache
+from open311.logic.insight.map_cache import LOCK_STRIPES, MapCache
 
 from ..conftest import release_together
 
@@ -59,7 +59,7 @@ def test_a_worker_keeps_its_maps_in_memory(tmp_path):
     cache = MapCache(tmp_path)
     make = Maker(b"map")
     cache.get_or_make(("tile", 1), 1, make)
-    for path in tmp_path.iterdir():
+    for path in tmp_path.glob("*.map"):
         path.unlink()
     assert cache.get_or_make(("tile", 1), 1, make) == b"map" and make.calls == 1
 
@@ -104,3 +104,42 @@ def test_the_directory_stays_within_its_bound(tmp_path):
     assert not list(tmp_path.glob("*.tmp"))
     # The newest are kept.
     assert MapCache(tmp_path, file_bytes=8 * 1000).get_or_make(("tile", 39), 1, Maker(b"made")) == bytes(900)
+
+
+def test_a_stale_map_read_from_a_file_keeps_the_version_it_was_made_at(tmp_path):
+    """A worker that took another's map of an older version serves it only within the bound."""
+    MapCache(tmp_path, stale=0.5).get_or_make(("hexagons", 1), 7, Maker(b"at 7"))
+    worker = MapCache(tmp_path, stale=0.5)
+    newer = Maker(b"at 8")
+    assert worker.get_or_make(("hexagons", 1), 8, newer) == b"at 7"
+    time.sleep(0.6)
+    assert worker.get_or_make(("hexagons", 1), 8, newer) == b"at 8" and newer.calls == 1
+
+
+def test_a_directory_that_cannot_be_used_leaves_maps_in_memory(tmp_path):
+    blocker = tmp_path / "a file"
+    blocker.write_bytes(b"")
+    cache = MapCache(blocker / "maps")  # mkdir fails: NotADirectoryError
+    make = Maker(b"map")
+    assert cache.get_or_make(("tile", 1), 1, make) == b"map"
+    assert cache.get_or_make(("tile", 1), 1, make) == b"map" and make.calls == 1
+
+
+def test_a_directory_removed_while_serving_is_made_again(tmp_path):
+    import shutil
+
+    directory = tmp_path / "maps"
+    cache = MapCache(directory)
+    cache.get_or_make(("tile", 1), 1, Maker(b"one"))
+    shutil.rmtree(directory)
+    assert cache.get_or_make(("tile", 2), 1, Maker(b"two")) == b"two"
+    assert MapCache(directory).get_or_make(("tile", 2), 1, Maker(b"again")) == b"two"
+
+
+def test_lock_files_are_bounded_whatever_the_keys(tmp_path):
+    cache = MapCache(tmp_path)
+    for number in range(50):
+        cache.get_or_make(("tile", number), 1, Maker(b"x"))
+    locks = list((tmp_path / "locks").iterdir())
+    assert locks and all(lock.name[:4].isdigit() and int(lock.name[:4]) < LOCK_STRIPES for lock in locks)
+    assert not list(tmp_path.glob("*.lock"))

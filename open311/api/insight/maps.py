@@ -7,6 +7,7 @@ small query; after a change commits, it is computed anew once it is a minute old
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Response, current_app
@@ -18,6 +19,7 @@ from ...logic.insight.hotspots import Clustering, clusters, hexagons
 from ...logic.insight.map_cache import MapCache
 from ...logic.insight.maps import DEFAULT_DAYS, MapQuery, data_version
 from ...logic.insight.tiles import tile
+from ...logic.request_search import ValueCache
 from ..blueprint import geo_report
 from ..cache import catalog_cache
 from ..catalog import current_jurisdiction
@@ -68,18 +70,26 @@ class HotspotsArgs(MapArgs):
             raise ValidationError("give cell or zoom, not both", "cell")
 
 
-def _cached(key: tuple, jurisdiction, make) -> bytes:
-    """``make()``, kept for the jurisdiction's data version (and served up to a minute after it moved), in
-    the worker and in files shared by the host's workers (not when the catalogue cache is off, e.g. in
-    tests)."""
-    if not catalog_cache().enabled:
-        return make()
+def _cached(key: tuple, jurisdiction, make: Callable[[ValueCache], bytes]) -> bytes:
+    """``make(lookups)``, kept for the jurisdiction's data version (and served up to a minute after it
+    moved), in the worker and in files shared by the host's workers (not when the catalogue cache is off,
+    e.g. in tests). ``lookups`` is the catalogue cache for the city file's current load: a map kept for
+    every worker never holds names or ids of the load before. The key names this server's code and
+    settings too: a new release does not serve the maps of the one before."""
+    catalog = catalog_cache()
+    if not catalog.enabled:
+        return make(catalog.get_or_make)
     cache = current_app.extensions.get("open311.insight_maps")
     if cache is None:
         directory = Path(current_app.config["VAR_DIR"]) / "cache" / "maps"
         cache = current_app.extensions.setdefault("open311.insight_maps", MapCache(directory))
     database, version, changeset, day = data_version(get_session(), jurisdiction)
-    return cache.get_or_make((*key, database, changeset, day), version, make)
+
+    def lookups(lookup_key: tuple, read):
+        return catalog.get_or_make((*lookup_key, changeset), read)
+
+    representation = current_app.extensions["open311.representation"]
+    return cache.get_or_make((*key, database, changeset, day, representation), version, lambda: make(lookups))
 
 
 def _map_query(args: dict) -> MapQuery:
@@ -106,18 +116,19 @@ class Hotspots(MethodView):
         jurisdiction = current_jurisdiction(args)
         session = get_session()
         query = _map_query(args)
-        cache = catalog_cache().get_or_make
         if args["clusters"]:
             clustering = Clustering(args.get("eps") or 30.0, args.get("min_points") or 10)
             key = ("clusters", jurisdiction.id, query.key(), clustering)
-            body = _cached(key, jurisdiction, lambda: clusters(session, jurisdiction, query, clustering, cache=cache))
+            body = _cached(
+                key, jurisdiction, lambda lookups: clusters(session, jurisdiction, query, clustering, cache=lookups)
+            )
         else:
             key = ("hexagons", jurisdiction.id, query.key(), args.get("cell"), args.get("zoom"))
             body = _cached(
                 key,
                 jurisdiction,
-                lambda: hexagons(
-                    session, jurisdiction, query, cell_metres=args.get("cell"), zoom=args.get("zoom"), cache=cache
+                lambda lookups: hexagons(
+                    session, jurisdiction, query, cell_metres=args.get("cell"), zoom=args.get("zoom"), cache=lookups
                 ),
             )
         return Response(body, content_type=GEOJSON)
@@ -139,7 +150,5 @@ class Tiles(MethodView):
         session = get_session()
         query = _map_query(args)
         key = ("tile", jurisdiction.id, query.key(), z, x, y)
-        body = _cached(
-            key, jurisdiction, lambda: tile(session, jurisdiction, query, z, x, y, cache=catalog_cache().get_or_make)
-        )
+        body = _cached(key, jurisdiction, lambda lookups: tile(session, jurisdiction, query, z, x, y, cache=lookups))
         return Response(body, content_type=MVT)

@@ -8,11 +8,17 @@ change within a minute, as statistics do (docs/metrics.md).
 
 A map of a year of requests takes seconds at 10M; kept per worker only, each of the workers computed it
 once, and the dashboard's first draw depended on which worker answered (0.9 s or 3.3 s). The files live
-under ``VAR_DIR/cache/maps``, one per key (the SHA-256 of its repr, which names the database), written
-to a temporary name and renamed into place, so a reader sees a whole map or none. While a worker
-computes a map, others asking for the same one wait for its file (an ``flock`` per key) instead of
-computing it too. A file starts with the data version it was made at. Files expire after ``ttl``
-seconds and the directory is bounded in bytes: the oldest go first.
+under ``VAR_DIR/cache/maps``, one per key (the SHA-256 of its repr; the caller's key names the database
+and the code), written to a temporary name and renamed into place, so a reader sees a whole map or none.
+A file starts with the data version it was made at. While a worker computes a map, others asking for the
+same one wait for its file (an ``flock`` on one of LOCK_STRIPES lock files, chosen by the key) instead
+of computing it too; a map too large for a file, or whose computation failed, is computed by each caller.
+Files expire after ``ttl`` seconds and the directory is bounded in bytes, checked every PRUNE_EVERY
+writes of a worker: the oldest go first.
+
+The files are an optimisation only: when the directory cannot be written or read (permissions, a full
+disk, removed while serving), maps are computed and kept in memory as if there were none, and the
+problem is logged once per worker.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import tempfile
 import threading
@@ -35,8 +42,16 @@ TTL_SECONDS = 600
 STALE_SECONDS = 60
 MEMORY_BYTES = 64 * 1024 * 1024
 FILE_BYTES = 512 * 1024 * 1024
-#: Writes between two looks at the directory's size.
+#: Writes of a worker between two looks at the directory's size.
 PRUNE_EVERY = 16
+#: Lock files (a key's is chosen by its hash): a bounded number of files whatever the keys asked for;
+#: two maps computed at once share one with a chance of about 1 in 4,096.
+LOCK_STRIPES = 4096
+
+log = logging.getLogger(__name__)
+
+#: A kept map: the data version it was made at, when (seconds since 1970) and its body.
+Entry = tuple[int, float, bytes]
 
 
 class MapCache:
@@ -56,71 +71,96 @@ class MapCache:
         self.entries: TTLCache = TTLCache(maxsize=memory_bytes, ttl=ttl, getsizeof=lambda entry: len(entry[2]))
         self.lock = threading.Lock()
         self.writes = 0
-        if directory is not None:
-            directory.mkdir(parents=True, exist_ok=True)
+        self.warned = False
 
     def get_or_make(self, key: tuple, version: int, make: Callable[[], bytes]) -> bytes:
         """The map of ``key`` for data ``version``: a kept one made at this version, or at another one less
         than ``stale`` seconds ago; else ``make()``, made once per host."""
         with self.lock:
             entry = self.entries.get(key)
-        if entry is not None and self._fresh(entry[0], entry[1], version):
-            return entry[2]
-        if self.directory is not None:
-            made, body = self._shared(key, version, make)
-        else:
-            made, body = time.time(), make()
-        with self.lock:
-            if len(body) < self.entries.maxsize // 8:
-                self.entries[key] = (version, made, body)
-        return body
+        if entry is None or not self._fresh(entry, version):
+            entry = None
+            if self.directory is not None:
+                entry = self._shared(key, version, make)
+            if entry is None:
+                entry = (version, time.time(), make())
+            with self.lock:
+                if len(entry[2]) < self.entries.maxsize // 8:
+                    self.entries[key] = entry
+        return entry[2]
 
-    def _fresh(self, made_at: int, made: float, version: int) -> bool:
+    def _fresh(self, entry: Entry, version: int) -> bool:
+        made_at, made, _body = entry
         age = time.time() - made
-        return age <= self.ttl and (made_at == version or age <= self.stale)
+        return 0 <= age <= self.ttl and (made_at == version or age <= self.stale)
 
-    def _shared(self, key: tuple, version: int, make: Callable[[], bytes]) -> tuple[float, bytes]:
+    def _failed(self, action: str, error: OSError) -> None:
+        if not self.warned:
+            self.warned = True
+            log.warning("Maps are not shared by the workers: cannot %s in %s (%s)", action, self.directory, error)
+
+    def _shared(self, key: tuple, version: int, make: Callable[[], bytes]) -> Entry | None:
+        """The map from the directory, or made under the key's lock and written there; None when the
+        directory cannot be used (the caller makes the map itself)."""
         name = hashlib.sha256(repr(key).encode()).hexdigest()
         path = self.directory / f"{name}.map"
-        found = self._read(path, version)
-        if found is not None:
-            return found
-        with open(self.directory / f"{name}.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed (or the process ends)
-            found = self._read(path, version)  # made meanwhile by the worker that held the lock
-            if found is None:
-                made = time.time()  # before the map's rows are read
-                found = made, make()
-                self._write(path, version, found)
-        return found
+        entry = self._read(path, version)
+        if entry is not None:
+            return entry
+        try:
+            locks = self.directory / "locks"
+            locks.mkdir(parents=True, exist_ok=True)
+            lock = open(locks / f"{int(name[:8], 16) % LOCK_STRIPES:04d}.lock", "a")  # noqa: SIM115 (closed below)
+        except OSError as error:
+            self._failed("take a lock", error)
+            return None
+        with lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed (or the process ends)
+            except OSError as error:
+                self._failed("take a lock", error)
+                return None
+            entry = self._read(path, version)  # made meanwhile by the worker that held the lock
+            if entry is None:
+                entry = (version, time.time(), make())  # the time before the map's rows are read
+                self._write(path, entry)
+        return entry
 
-    def _read(self, path: Path, version: int) -> tuple[float, bytes] | None:
-        """The time a kept map was made and its body, if it may be served for ``version``."""
+    def _read(self, path: Path, version: int) -> Entry | None:
+        """A kept map that may be served for ``version``."""
         try:
             with open(path, "rb") as file:
                 made = os.fstat(file.fileno()).st_mtime
                 made_at = int(file.readline())
-                if not self._fresh(made_at, made, version):
+                if not self._fresh((made_at, made, b""), version):
                     return None
-                return made, file.read()
-        except (FileNotFoundError, ValueError):
+                return made_at, made, file.read()
+        except FileNotFoundError:
+            return None
+        except ValueError:  # not a map file: made anew and replaced
+            return None
+        except OSError as error:
+            self._failed("read", error)
             return None
 
-    def _write(self, path: Path, version: int, map_made: tuple[float, bytes]) -> None:
-        made, body = map_made
+    def _write(self, path: Path, entry: Entry) -> None:
+        made_at, made, body = entry
         if len(body) > self.file_bytes // 8:
             return
-        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        temporary = None
         try:
+            handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             with os.fdopen(handle, "wb") as file:
-                file.write(b"%d\n" % version)  # the data version it was made at, then the map
+                file.write(b"%d\n" % made_at)  # the data version it was made at, then the map
                 file.write(body)
             os.utime(temporary, (made, made))  # its age counts from when it was made, in every worker
             os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        except OSError as error:
+            self._failed("write", error)
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+            return
         with self.lock:
             self.writes += 1
             due = self.writes % PRUNE_EVERY == 1
@@ -128,12 +168,20 @@ class MapCache:
             self.prune()
 
     def prune(self) -> None:
-        """Delete expired maps (and their lock files), then the oldest until the directory fits its bound."""
+        """Delete expired maps (and left temporary files), then the oldest until the directory fits its
+        bound."""
         now, files = time.time(), []
-        for entry in os.scandir(self.directory):
-            with contextlib.suppress(FileNotFoundError):
+        try:
+            entries = list(os.scandir(self.directory))
+        except OSError as error:
+            self._failed("list the maps", error)
+            return
+        for entry in entries:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            with contextlib.suppress(OSError):
                 stat = entry.stat()
-                if now - stat.st_mtime > self.ttl:  # a lock file too: at worst two workers compute a map
+                if now - stat.st_mtime > self.ttl:
                     os.unlink(entry.path)
                 elif entry.name.endswith(".map"):
                     files.append((stat.st_mtime, stat.st_size, entry.path))
@@ -141,6 +189,6 @@ class MapCache:
         for _mtime, size, path in sorted(files):
             if total <= self.file_bytes:
                 break
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 os.unlink(path)
             total -= size
