@@ -93,7 +93,7 @@ def data_version(session: Session, jurisdiction: Jurisdiction) -> tuple:
         text(
             "SELECT coalesce((SELECT version FROM listing_version WHERE jurisdiction_id = :j), 0),"
             " (SELECT changeset FROM jurisdiction WHERE id = :j),"
-            " concat_ws(':', pg_postmaster_start_time(),"
+            " concat_ws(':', extract(epoch FROM pg_postmaster_start_time()),"
             " (SELECT oid FROM pg_database WHERE datname = current_database()))"
         ),
         {"j": jurisdiction.id},
