@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import time
 from pathlib import Path
 
@@ -74,14 +73,6 @@ def warm_cache(url: str) -> str:
         return f"cache warmed: {size / 2**30:.1f} GiB read in {time.monotonic() - started:.1f} s"
     finally:
         engine.dispose()
-
-
-def refuse_served_port(port: int) -> None:
-    """Raise if something already serves 127.0.0.1:``port``: a server left running (by a run that failed)
-    would answer a benchmark's requests instead of the one it starts."""
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            raise RuntimeError(f"127.0.0.1:{port} is already served: stop that server (or choose another port)")
 
 
 def vacuum(url: str) -> None:

@@ -24,7 +24,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .common import bench_url, gunicorn_alone, percentile, refuse_served_port, warm_cache
+from open311.cli import ensure_port_free
+
+from .common import bench_url, gunicorn_alone, percentile, warm_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 5312
@@ -47,7 +49,7 @@ MEASURE = """() => {
 
 def serve(database_url: str, workers: int, threads: int) -> subprocess.Popen:
     """gunicorn on 127.0.0.1:PORT over ``database_url``, once it answers."""
-    refuse_served_port(PORT)
+    ensure_port_free("127.0.0.1", PORT)
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
     arguments, extra = gunicorn_alone("wsgi:app", PORT, workers, threads, Path(tempfile.mkdtemp()))
     env = {**os.environ, **extra, "OPEN311_DATABASE_URL": database_url, "OPEN311_LOG_LEVEL": "WARNING"}

@@ -30,12 +30,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from open311.cli import ensure_port_free
 from open311.db import make_engine
 from open311.logic.jurisdictions import resolve_jurisdiction
 from open311.logic.opendata.export import RequestExport
 from open311.logic.request_search import RequestQuery
 
-from .common import bench_url, gunicorn_alone, refuse_served_port, warm_cache
+from .common import bench_url, gunicorn_alone, warm_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -51,7 +52,7 @@ class Workers:
         self.url, self.port = url, port
 
     def __enter__(self) -> Workers:
-        refuse_served_port(self.port)
+        ensure_port_free("127.0.0.1", self.port)
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
         self.directory = tempfile.mkdtemp()
         arguments, extra = gunicorn_alone("open311:create_app()", self.port, 4, 2, Path(self.directory))

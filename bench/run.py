@@ -32,7 +32,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from open311.cli import DEMO_HISTORY, server_layout
+from open311.cli import DEMO_HISTORY, ensure_port_free, server_layout
 from open311.config import load_settings
 from open311.db import make_engine
 from open311.logic.api_keys import create_key
@@ -41,7 +41,7 @@ from open311.logic.jurisdictions import resolve_jurisdiction
 from open311.logic.request_search import RequestQuery
 
 from . import db_floor
-from .common import bench_url, refuse_served_port, vacuum, warm_cache
+from .common import bench_url, vacuum, warm_cache
 from .insight_cases import insight_cases, insight_scripts, post_cost
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +70,7 @@ class Server:
         self.pidfile = Path(tempfile.mkdtemp()) / "gunicorn.pid"
 
     def __enter__(self):
-        refuse_served_port(PORT)
+        ensure_port_free("127.0.0.1", PORT)
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
         # The benchmark is one client at thousands of requests a second: its quotas are raised out of
         # reach (every request is still counted; bench/rate_limit_cost.py measures what that costs).
