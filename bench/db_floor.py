@@ -17,9 +17,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from open311.db import make_engine
+from open311.logic import request_search
 from open311.logic.jurisdictions import resolve_jurisdiction
 from open311.logic.request_records import record_query
-from open311.logic.request_search import RequestQuery, current_snapshot, listing_statement
+from open311.logic.request_search import RequestQuery, current_snapshot
 from open311.models import ServiceRequest
 
 from .common import percentile
@@ -30,14 +31,18 @@ def _sql(statement) -> str:
 
 
 def listing_sql(url: str, query: RequestQuery) -> str:
-    """The SQL the API runs for one page of ``query`` (the snapshot taken now)."""
+    """The SQL the API runs for one page of ``query`` (the snapshot taken now), its parameters written in."""
     engine = make_engine(url)
     with Session(engine) as session:
         paris = resolve_jurisdiction(session, "paris.fr")
-        statement, *_ = listing_statement(session, paris, query, current_snapshot(session))
-        sql = _sql(statement)
+        sql = literal_sql(session, *request_search.listing_sql(session, paris, query, current_snapshot(session)))
     engine.dispose()
     return sql
+
+
+def literal_sql(session: Session, sql: str, parameters: dict) -> str:
+    """``sql`` with its parameters written in as literals (psycopg's own quoting)."""
+    return psycopg.ClientCursor(session.connection().connection.driver_connection).mogrify(sql, parameters)
 
 
 def single_sql() -> str:
@@ -51,8 +56,14 @@ def _default(value):
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def measure(url: str, sql: str, seconds: float, ids: int | None = None) -> dict:
-    """Run ``sql`` in a loop for ``seconds`` (with a random id from 1..ids when given); rps and p50/p99 in ms."""
+def measure(url: str, sql: str, seconds: float, ids: int | None = None, *, cached_plan: bool = False) -> dict:
+    """Run ``sql`` in a loop for ``seconds`` (with a random id from 1..ids when given); rps and p50/p99 in ms.
+
+    Each run is planned anew, as the API plans its listings (their dates, boxes and filters change from
+    one call to the next: a plan kept for other values can take seconds, open311/db.py). With
+    ``cached_plan`` psycopg prepares the repeated statement after a few runs, so its plan is made once:
+    what no server can do for listings whose values change, measured for comparison. The lookup of one
+    id (``ids``) is prepared either way, as the API prepares it."""
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     latencies = []
     with psycopg.connect(dsn, autocommit=True) as connection:
@@ -60,7 +71,8 @@ def measure(url: str, sql: str, seconds: float, ids: int | None = None) -> dict:
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            cursor.execute(sql, (random.randint(1, ids),) if ids else None)  # noqa: S311 (load, not security)
+            parameters = (random.randint(1, ids),) if ids else None  # noqa: S311 (load, not security)
+            cursor.execute(sql, parameters, prepare=bool(ids or cached_plan))
             columns = [c.name for c in cursor.description]
             orjson.dumps([dict(zip(columns, row, strict=True)) for row in cursor.fetchall()], default=_default)
             latencies.append(time.perf_counter() - started)

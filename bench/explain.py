@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 from sqlalchemy import text
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from open311.config import load_settings
 from open311.db import make_engine
 from open311.logic.jurisdictions import resolve_jurisdiction
-from open311.logic.request_search import RequestQuery, current_snapshot, listing_statement
+from open311.logic.request_search import RequestQuery, current_snapshot, listing_sql
 from open311.provision import database_url
 
 NOW = datetime.now(UTC)
@@ -54,8 +54,8 @@ def plans(session: Session, jurisdiction_id: str, analyze: bool = False) -> dict
     snapshot = current_snapshot(session)
     result = {}
     for name, query in CASES.items():
-        statement, *_ = listing_statement(session, jurisdiction, query, snapshot)
-        sql = str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+        connection = session.connection().connection.driver_connection
+        sql = psycopg.ClientCursor(connection).mogrify(*listing_sql(session, jurisdiction, query, snapshot))
         options = "ANALYZE, BUFFERS" if analyze else "COSTS"
         rows = session.execute(text(f"EXPLAIN ({options}) {sql}")).scalars()
         result[name] = "\n".join(rows)

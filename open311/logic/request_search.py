@@ -11,8 +11,22 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Float,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    exists,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from ..db import CompiledStatement
@@ -91,36 +105,100 @@ def listing_window(query: RequestQuery, now: datetime) -> Window:
     return Window(*date_window(query.start_date, query.end_date, now))
 
 
-def _geo_conditions(query: RequestQuery, published: Publication) -> list[ColumnElement]:
-    """Spatial filters match the published point (Extension: blurred services, docs/open-data.md); the
-    index finds the real locations within reach of it."""
-    conditions: list[ColumnElement] = []
+def _geo_values(query: RequestQuery, published: Publication) -> dict[str, float]:
+    """The values of the spatial filters, checked (400 naming the problem). Spatial filters match the
+    published point (Extension: blurred services, docs/open-data.md); the index finds the real locations
+    within reach of it (``bbox_margin``, ``near_degrees``)."""
+    values: dict[str, float] = {}
     if query.bbox:
         min_long, min_lat, max_long, max_lat = query.bbox
         if min_long >= max_long or min_lat >= max_lat:
             raise BadRequest("bbox must be min_long,min_lat,max_long,max_lat with min < max")
-        envelope = func.ST_MakeEnvelope(min_long, min_lat, max_long, max_lat, 4326)
+        values.update(min_long=min_long, min_lat=min_lat, max_long=max_long, max_lat=max_lat)
         margin = published.margin_degrees(max(abs(min_lat), abs(max_lat)))
         if margin:
-            conditions.append(ServiceRequest.location.op("&&")(func.ST_Expand(envelope, margin)))
-        conditions.append(published.point().op("&&")(envelope))
+            values["bbox_margin"] = margin
     near = (query.lat, query.long, query.radius)
     if any(value is not None for value in near):
         if any(value is None for value in near):
             raise BadRequest("lat, long and radius go together (radius in metres)")
         if query.radius <= 0 or query.radius > 50_000:
             raise BadRequest("radius must be between 0 and 50000 metres")
-        centre = point(query.long, query.lat)
-        # The && on an expanded box uses the GiST index; ST_DWithin on geography is exact in metres.
         degrees = query.radius / (METRES_PER_DEGREE * max(math.cos(math.radians(query.lat)), 0.01))
-        degrees += published.margin_degrees(query.lat)
-        conditions.append(ServiceRequest.location.op("&&")(func.ST_Expand(centre, degrees)))
-        conditions.append(func.ST_DWithin(func.Geography(published.point()), func.Geography(centre), query.radius))
+        values.update(near_long=query.long, near_lat=query.lat, radius=query.radius)
+        values["near_degrees"] = degrees + published.margin_degrees(query.lat)
+    return values
+
+
+def _geo_clauses(values: dict, published: Publication, bind: Binder) -> list[ColumnElement]:
+    """The spatial conditions of :func:`_geo_values`."""
+    conditions: list[ColumnElement] = []
+    if "min_long" in values:
+        envelope = func.ST_MakeEnvelope(*(bind(name) for name in ("min_long", "min_lat", "max_long", "max_lat")), 4326)
+        if "bbox_margin" in values:
+            conditions.append(ServiceRequest.location.op("&&")(func.ST_Expand(envelope, bind("bbox_margin"))))
+        conditions.append(published.point().op("&&")(envelope))
+    if "radius" in values:
+        centre = point(bind("near_long"), bind("near_lat"))
+        # The && on an expanded box uses the GiST index; ST_DWithin on geography is exact in metres.
+        conditions.append(ServiceRequest.location.op("&&")(func.ST_Expand(centre, bind("near_degrees"))))
+        conditions.append(func.ST_DWithin(func.Geography(published.point()), func.Geography(centre), bind("radius")))
     return conditions
 
 
 #: A per-worker cache (the API's catalogue cache): ``cache(key, make)`` is the kept value of ``key`` or ``make()``.
 ValueCache = Callable[[tuple, Callable[[], object]], object]
+
+#: How a filter's value enters SQL: ``bind(name)`` (see :func:`literal_binder` and :func:`parameter_binder`).
+Binder = Callable[[str], Any]
+
+#: The SQL type of each value a listing's filters bind (an element's type for lists).
+VALUE_TYPES = {
+    "jurisdiction_id": Integer(), "snapshot": BigInteger(), "request_ids": BigInteger(),
+    "hidden_service_ids": Integer(), "service_ids": Integer(), "agency_ids": Integer(), "area_ids": Integer(),
+    "statuses": String(), "detailed_statuses": String(),
+    "updated_after": DateTime(timezone=True), "updated_before": DateTime(timezone=True),
+    "window_start": DateTime(timezone=True), "window_end": DateTime(timezone=True),
+    **{name: Float() for name in ("min_long", "min_lat", "max_long", "max_lat", "bbox_margin", "near_long",
+                                  "near_lat", "radius", "near_degrees")},
+    "page_limit": Integer(), "page_offset": Integer(),
+}  # fmt: skip
+
+
+def literal_binder(values: dict) -> Binder:
+    """Values written into the statement (compiled with it each time): for one-off statements."""
+    return values.__getitem__
+
+
+def parameter_binder(values: dict) -> Binder:
+    """Named parameters, one per element of a list, for a statement compiled once per shape of
+    ``values`` (:func:`shape_of`) and run with :func:`parameters_of` (``values``: any of that shape)."""
+
+    def bind(name: str):
+        value = values[name]
+        if isinstance(value, list | tuple):
+            return [bindparam(f"{name}_{index}", type_=VALUE_TYPES[name]) for index in range(len(value))]
+        return bindparam(name, type_=VALUE_TYPES[name])
+
+    return bind
+
+
+def shape_of(values: dict) -> tuple:
+    """What a statement compiled by :func:`parameter_binder` depends on: the names and list lengths."""
+    return tuple(
+        (name, len(value) if isinstance(value, list | tuple) else -1) for name, value in sorted(values.items())
+    )
+
+
+def parameters_of(values: dict) -> dict:
+    """The parameters of a statement compiled with :func:`parameter_binder` for ``values``."""
+    parameters = {}
+    for name, value in values.items():
+        if isinstance(value, list | tuple):
+            parameters.update((f"{name}_{index}", item) for index, item in enumerate(value))
+        else:
+            parameters[name] = value
+    return parameters
 
 
 def _ids_of(session: Session, model, jurisdiction, codes: list[str], cache: ValueCache | None) -> tuple[int, ...]:
@@ -138,6 +216,58 @@ def _ids_of(session: Session, model, jurisdiction, codes: list[str], cache: Valu
     return cache(("ids", model.__tablename__, jurisdiction.id, tuple(sorted(set(codes)))), read)
 
 
+def _filter_values(
+    session: Session,
+    jurisdiction: Jurisdiction,
+    query: RequestQuery,
+    published: Publication,
+    cache: ValueCache | None = None,
+) -> dict:
+    """The values of the filters on service_request besides its jurisdiction, window, snapshot and areas,
+    checked, with the codes resolved to ids (see :func:`_filter_clauses`)."""
+    values: dict = {}
+    # Extension: the services kept out of public listings are out of every listing (none usually).
+    if published.hidden_service_ids:
+        values["hidden_service_ids"] = list(published.hidden_service_ids)
+    if query.service_codes:
+        # Conditions stay on service_request, with ids resolved first, so that counting and paging are
+        # index-only scans walking the service's index in order.
+        values["service_ids"] = list(_ids_of(session, Service, jurisdiction, query.service_codes, cache))
+    if query.statuses:
+        values["statuses"] = list(query.statuses)
+    if query.detailed_statuses:
+        values["detailed_statuses"] = list(query.detailed_statuses)
+    if query.updated_after:
+        values["updated_after"] = query.updated_after
+    if query.updated_before:
+        values["updated_before"] = query.updated_before
+    if query.agencies:
+        values["agency_ids"] = list(_ids_of(session, Department, jurisdiction, query.agencies, cache))
+    values.update(_geo_values(query, published))
+    return values
+
+
+def _filter_clauses(values: dict, published: Publication, bind: Binder) -> list[ColumnElement]:
+    """The conditions of :func:`_filter_values`, each value entering as ``bind`` makes it."""
+    filters: list[ColumnElement] = []
+    if "hidden_service_ids" in values:
+        filters.append(ServiceRequest.service_id.not_in(bind("hidden_service_ids")))
+    if "service_ids" in values:
+        filters.append(ServiceRequest.service_id.in_(bind("service_ids")))
+    if "statuses" in values:
+        filters.append(ServiceRequest.status.in_(bind("statuses")))
+    if "detailed_statuses" in values:
+        filters.append(ServiceRequest.detailed_status.in_(bind("detailed_statuses")))
+    if "updated_after" in values:
+        filters.append(ServiceRequest.updated_datetime > bind("updated_after"))
+    if "updated_before" in values:
+        filters.append(ServiceRequest.updated_datetime < bind("updated_before"))
+    if "agency_ids" in values:
+        filters.append(ServiceRequest.department_id.in_(bind("agency_ids")))
+    filters.extend(_geo_clauses(values, published, bind))
+    return filters
+
+
 def _filters(
     session: Session,
     jurisdiction: Jurisdiction,
@@ -145,27 +275,10 @@ def _filters(
     published: Publication,
     cache: ValueCache | None = None,
 ) -> list[ColumnElement]:
-    """The conditions on service_request besides its jurisdiction, window, snapshot and areas."""
-    # Extension: the services kept out of public listings are out of every listing (none usually).
-    filters: list[ColumnElement] = [*published.conditions()]
-    if query.service_codes:
-        # Conditions stay on service_request, with ids resolved first, so that counting and paging are
-        # index-only scans walking the service's index in order.
-        ids = _ids_of(session, Service, jurisdiction, query.service_codes, cache)
-        filters.append(ServiceRequest.service_id.in_(ids))
-    if query.statuses:
-        filters.append(ServiceRequest.status.in_(query.statuses))
-    if query.detailed_statuses:
-        filters.append(ServiceRequest.detailed_status.in_(query.detailed_statuses))
-    if query.updated_after:
-        filters.append(ServiceRequest.updated_datetime > query.updated_after)
-    if query.updated_before:
-        filters.append(ServiceRequest.updated_datetime < query.updated_before)
-    if query.agencies:
-        ids = _ids_of(session, Department, jurisdiction, query.agencies, cache)
-        filters.append(ServiceRequest.department_id.in_(ids))
-    filters.extend(_geo_conditions(query, published))
-    return filters
+    """The conditions on service_request besides its jurisdiction, window, snapshot and areas, with their
+    values written in."""
+    values = _filter_values(session, jurisdiction, query, published, cache)
+    return _filter_clauses(values, published, literal_binder(values))
 
 
 def request_conditions(
@@ -176,7 +289,8 @@ def request_conditions(
     if query.service_request_ids:
         # The spec: service_request_id overrides every other argument.
         ids = [i for i in map(as_request_id, query.service_request_ids) if i is not None]
-        return [ServiceRequest.jurisdiction_id == jurisdiction.id, *published.conditions(), ServiceRequest.id.in_(ids)]
+        hidden = _filter_clauses(_hidden(published), published, literal_binder(_hidden(published)))
+        return [ServiceRequest.jurisdiction_id == jurisdiction.id, *hidden, ServiceRequest.id.in_(ids)]
     if bounded:
         window = listing_window(query, datetime.now(UTC))
     else:
@@ -191,6 +305,11 @@ def request_conditions(
     if query.areas:
         conditions.append(_in_areas(jurisdiction, query.areas))
     return conditions
+
+
+def _hidden(published: Publication) -> dict:
+    """The values of the publication's filter alone (a list of ids overrides every other filter)."""
+    return {"hidden_service_ids": list(published.hidden_service_ids)} if published.hidden_service_ids else {}
 
 
 def filter_conditions(
@@ -235,7 +354,7 @@ def _areas(
     return cache(("ids", "area", jurisdiction.id, tuple(sorted(set(codes)))), read)
 
 
-def _source(
+def _source_values(
     session: Session,
     jurisdiction: Jurisdiction,
     query: RequestQuery,
@@ -243,35 +362,58 @@ def _source(
     snapshot: int,
     published: Publication,
     cache: ValueCache | None = None,
-) -> tuple[Select, tuple]:
-    """SELECT (id, requested) of every matching request, and the columns to order it by."""
+) -> dict:
+    """Every value of the SELECT of the matching requests (:func:`_source`), checked and resolved. The
+    key ``several_layers`` (True) marks areas of several layers (a request may be in two at once)."""
+    values: dict = {"jurisdiction_id": jurisdiction.id, "snapshot": snapshot}
     if query.service_request_ids:
         # The spec: service_request_id overrides every other argument.
-        ids = [i for i in map(as_request_id, query.service_request_ids) if i is not None]
-        conditions = [ServiceRequest.jurisdiction_id == jurisdiction.id, ServiceRequest.id.in_(ids)]
-        filters = [*published.conditions()]
-    else:
-        filters = _filters(session, jurisdiction, query, published, cache)
-    if query.areas and not query.service_request_ids:
+        values["request_ids"] = [i for i in map(as_request_id, query.service_request_ids) if i is not None]
+        values.update(_hidden(published))
+        return values
+    values.update(_filter_values(session, jurisdiction, query, published, cache))
+    if window.start is not None:
+        values["window_start"] = window.start
+    if window.end is not None:
+        values["window_end"] = window.end
+    if query.areas:
+        area_ids, several_layers = _areas(session, jurisdiction, query.areas, cache)
+        values["area_ids"] = list(area_ids)
+        if several_layers:
+            values["several_layers"] = True
+    return values
+
+
+def _source(values: dict, published: Publication, bind: Binder) -> tuple[Select, tuple]:
+    """SELECT (id, requested) of every matching request (:func:`_source_values`), and the columns to
+    order it by."""
+    filters = _filter_clauses(values, published, bind)
+    if "request_ids" in values:
+        conditions = [
+            ServiceRequest.jurisdiction_id == bind("jurisdiction_id"),
+            ServiceRequest.id.in_(bind("request_ids")),
+        ]
+    elif "area_ids" in values:
         # Extension: area. The area's rows are walked in the listing's order (migration perf2); the
         # request's row is read only to apply the other filters.
-        area_ids, several_layers = _areas(session, jurisdiction, query.areas, cache)
         x = ServiceRequestArea
         source = select(x.request_id.label("id"), x.requested_datetime.label("requested")).where(
-            x.area_id.in_(area_ids), x.request_id <= snapshot, *_in_window(x.requested_datetime, window)
+            x.area_id.in_(bind("area_ids")),
+            x.request_id <= bind("snapshot"),
+            *_bounds(x.requested_datetime, values, bind),
         )
         if filters:
             source = source.join(ServiceRequest, ServiceRequest.id == x.request_id).where(*filters)
-        if several_layers:  # in two of the areas at once: listed once
+        if values.get("several_layers"):  # in two of the areas at once: listed once
             source = source.distinct()
         return source, (x.requested_datetime, x.request_id)
-    if not query.service_request_ids:
+    else:
         conditions = [
-            ServiceRequest.jurisdiction_id == jurisdiction.id,
-            *_in_window(ServiceRequest.requested_datetime, window),
+            ServiceRequest.jurisdiction_id == bind("jurisdiction_id"),
+            *_bounds(ServiceRequest.requested_datetime, values, bind),
         ]
     source = select(ServiceRequest.id.label("id"), ServiceRequest.requested_datetime.label("requested")).where(
-        *conditions, *filters, ServiceRequest.id <= snapshot
+        *conditions, *filters, ServiceRequest.id <= bind("snapshot")
     )
     return source, (ServiceRequest.requested_datetime, ServiceRequest.id)
 
@@ -285,7 +427,63 @@ def _in_window(column, window: Window) -> list[ColumnElement]:
     return bounds
 
 
-def listing_statement(
+def _bounds(column, values: dict, bind: Binder) -> list[ColumnElement]:
+    """The window's bounds among ``values`` on ``column``."""
+    bounds = []
+    if "window_start" in values:
+        bounds.append(column >= bind("window_start"))
+    if "window_end" in values:
+        bounds.append(column <= bind("window_end"))
+    return bounds
+
+
+#: Values that shape a listing's statement without being one of its parameters.
+SHAPING_FLAGS = frozenset({"several_layers", "extensions"})
+
+
+@dataclass(frozen=True)
+class ListingStatements:
+    """A listing's page and count, compiled once per shape (:func:`listing_statements`)."""
+
+    page: CompiledStatement
+    count: CompiledStatement
+
+
+@lru_cache(maxsize=512)
+def _compiled_listing(shape: tuple, published: Publication) -> ListingStatements:
+    values = dict.fromkeys(name for name, _length in shape)
+    values.update({name: [None] * length for name, length in shape if length >= 0})
+    values.update({name: True for name in SHAPING_FLAGS if name in values})  # present only when set
+    bind = parameter_binder(values)
+    source, (requested, request_id) = _source(values, published, bind)
+    # Deferred join: the page's ids come from the index alone (OFFSET walks index entries, not rows),
+    # then only those rows are read.
+    page_ids = (
+        source.order_by(requested.desc(), request_id.desc())
+        .limit(bind("page_limit"))
+        .offset(bind("page_offset"))
+        .subquery("page_ids")
+    )
+    page = (
+        record_query(extensions=bool(values.get("extensions")))
+        .join(page_ids, page_ids.c.id == ServiceRequest.id)
+        .order_by(page_ids.c.requested.desc(), page_ids.c.id.desc())
+    )
+    count = select(func.count()).select_from(source.subquery("matching"))
+    # Planned for their values each time (a generic plan of a listing can take seconds: db.py).
+    return ListingStatements(CompiledStatement.of(page, prepare=False), CompiledStatement.of(count, prepare=False))
+
+
+def listing_statements(values: dict, published: Publication) -> tuple[ListingStatements, dict]:
+    """The page and count statements of a listing's ``values`` (:func:`listing_values`), compiled for
+    psycopg once per shape (which filters, how many values each) and kept, and their parameters.
+    Building and compiling the SQLAlchemy statement of each listing took as long as its query."""
+    statements = _compiled_listing(shape_of(values), published)
+    parameters = parameters_of({name: value for name, value in values.items() if name not in SHAPING_FLAGS})
+    return statements, parameters
+
+
+def listing_values(
     session: Session,
     jurisdiction: Jurisdiction,
     query: RequestQuery,
@@ -293,34 +491,27 @@ def listing_statement(
     window: Window | None = None,
     published: Publication | None = None,
     cache: ValueCache | None = None,
-) -> tuple[Select, Select, int, int]:
-    """The SELECT of one page, the count of every page, the page and page size, as the API runs them;
-    the window is the query's at this moment unless given; ``published``: the jurisdiction's publication
+) -> dict:
+    """Every value of one page of ``query`` as the API reads it, checked (400 naming the problem): the
+    window is the query's at this moment unless given; ``published``: the jurisdiction's publication
     settings (Extension; read when not given); ``cache`` keeps the ids of the filters' codes."""
     published = published if published is not None else publication(session, jurisdiction)
     # The default window is days wide: the application's clock serves as well as the database's and
     # spares a round trip.
     window = window or listing_window(query, datetime.now(UTC))
-    source, (requested, request_id) = _source(session, jurisdiction, query, window, snapshot, published, cache)
-    if query.service_request_ids:
-        page, page_size = 1, MAX_RESULTS
-    else:
-        page, page_size = query.page, query.page_size
-    # Deferred join: the page's ids come from the index alone (OFFSET walks index entries, not rows),
-    # then only those rows are read.
-    page_ids = (
-        source.order_by(requested.desc(), request_id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-        .subquery("page_ids")
-    )
-    statement = (
-        record_query(extensions=query.extensions)
-        .join(page_ids, page_ids.c.id == ServiceRequest.id)
-        .order_by(page_ids.c.requested.desc(), page_ids.c.id.desc())
-        .params(time_zone=jurisdiction.time_zone)
-    )
-    return statement, select(func.count()).select_from(source.subquery("matching")), page, page_size
+    values = _source_values(session, jurisdiction, query, window, snapshot, published, cache)
+    page, page_size = (1, MAX_RESULTS) if query.service_request_ids else (query.page, query.page_size)
+    values.update(page_limit=page_size, page_offset=(page - 1) * page_size, time_zone=jurisdiction.time_zone)
+    if query.extensions:
+        values["extensions"] = True
+    return values
+
+
+def listing_sql(session: Session, jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int) -> tuple[str, dict]:
+    """The SQL (psycopg's) and parameters of one page of ``query``, exactly as the API runs them."""
+    published = publication(session, jurisdiction)
+    statements, parameters = listing_statements(listing_values(session, jurisdiction, query, snapshot), published)
+    return statements.page.sql, {**statements.page.defaults, **parameters}
 
 
 def current_snapshot(session: Session) -> int:
@@ -342,8 +533,8 @@ class PreparedListing:
 
     jurisdiction: Jurisdiction
     query: RequestQuery
-    statement: Select
-    count: Select
+    statements: ListingStatements
+    parameters: dict
     page: int
     page_size: int
     snapshot: int
@@ -356,13 +547,13 @@ class PreparedListing:
         cache): paging through a listing, or apps polling the same listing, then count once.
         """
         page, page_size = self.page, self.page_size
-        rows = session.connection().execute(self.statement).all()  # Core rows: no ORM bookkeeping
+        rows = self.statements.page.fetch(session, self.parameters)
         if len(rows) < page_size and (page == 1 or rows):
             total = (page - 1) * page_size + len(rows)
         else:
 
             def count() -> int:
-                return session.scalar(self.count)
+                return self.statements.count.fetch(session, self.parameters)[0][0]
 
             key = _count_key(self.jurisdiction, self.query, self.snapshot, self.published)
             total = counts(key, count) if counts else count()
@@ -380,7 +571,7 @@ def prepare_listing(
     published: Publication | None = None,
     cache: ValueCache | None = None,
 ) -> PreparedListing:
-    """Check the filters (400 naming the problem) and build the listing's statements, reading no request.
+    """Check the filters (400 naming the problem) and find the listing's statements, reading no request.
     ``highest_id`` (the snapshot of a new listing), ``window`` and ``published`` (the publication settings)
     are read or computed here unless given; ``cache`` keeps the ids of the filters' codes."""
     published = published if published is not None else publication(session, jurisdiction)
@@ -388,10 +579,11 @@ def prepare_listing(
         snapshot = query.snapshot
     else:
         snapshot = highest_id if highest_id is not None else current_snapshot(session)
-    statement, count, page, page_size = listing_statement(
-        session, jurisdiction, query, snapshot, window, published, cache
-    )
-    return PreparedListing(jurisdiction, query, statement, count, page, page_size, snapshot, published)
+    values = listing_values(session, jurisdiction, query, snapshot, window, published, cache)
+    statements, parameters = listing_statements(values, published)
+    page_size = values["page_limit"]
+    page = values["page_offset"] // page_size + 1
+    return PreparedListing(jurisdiction, query, statements, parameters, page, page_size, snapshot, published)
 
 
 def search_requests(
