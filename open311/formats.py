@@ -114,10 +114,44 @@ def _xml_element(name: str, value: Any, out: list[str]) -> None:
         item = SINGULAR.get(name, "item")
         out.append(f"<{name}>")
         for child in value:
-            _xml_element(item, child, out)
+            if child.__class__ is dict:
+                _xml_item(item, child, out)
+            else:
+                _xml_element(item, child, out)
         out.append(f"</{name}>")
     else:
         out.append(f"<{name}>{_xml_text(value)}</{name}>")
+
+
+#: Rendered list items by their content (see :func:`_xml_item`), emptied when full.
+_RENDERED_ITEMS: dict[tuple, str] = {}
+#: About 10 MB of rendered records per process.
+RENDERED_ITEMS_MAX = 10_000
+_NONE = type(None)
+
+
+def _xml_item(name: str, value: dict, out: list[str]) -> None:
+    """A list item that is a flat record of texts and numbers: rendered once per content and kept. Apps
+    poll the same listings all day and most records in them have not changed; the key is the record
+    itself (its keys and values), so a kept rendering never differs from a new one. Only texts, nulls and
+    non-zero floats take part: values that compare equal but render differently (True and 1, 1 and 1.0,
+    0.0 and -0.0) cannot share a key."""
+    values = tuple(value.values())
+    for scalar in values:
+        kind = scalar.__class__
+        if not (kind is str or kind is _NONE or (kind is float and scalar)):
+            _xml_element(name, value, out)  # nested (extended attributes, notes) or ambiguous: each time
+            return
+    key = (name, tuple(value), values)
+    rendered = _RENDERED_ITEMS.get(key)
+    if rendered is None:
+        parts: list[str] = []
+        _xml_element(name, value, parts)
+        rendered = "".join(parts)
+        if len(_RENDERED_ITEMS) >= RENDERED_ITEMS_MAX:
+            _RENDERED_ITEMS.clear()
+        _RENDERED_ITEMS[key] = rendered
+    out.append(rendered)
 
 
 def render_xml(root: str, payload: Any) -> bytes:

@@ -56,3 +56,33 @@ def test_format_from_path_defaults_to_xml():
     assert format_from_path("/open311/v2/services.JSON") == "json"
     assert format_from_path("/open311/v2/services.yaml") == "xml"
     assert format_from_path("/open311/v2/services") == "xml"
+
+
+def test_a_kept_rendering_of_a_record_is_the_rendering_of_that_record():
+    """Records rendered once are kept by their content (apps poll the same listings): values that compare
+    equal but render differently never share a kept rendering, and nested records are rendered each time."""
+    import open311.formats as formats
+
+    formats._RENDERED_ITEMS.clear()
+    records = [
+        {"service_request_id": "1", "lat": 48.85, "long": 2.35, "description": "A & <B>", "media_url": None},
+        {"service_request_id": "1", "lat": 48.85, "long": 2.35, "description": "A & <B>", "media_url": None},
+        {"service_request_id": "1", "lat": 0.0, "long": -0.0, "description": None, "media_url": None},
+        {"service_request_id": "1", "lat": -0.0, "long": 0.0, "description": None, "media_url": None},
+        {"metadata": 1.0, "n": 1.5},
+        {"metadata": True, "n": 1.5},
+        {"metadata": 1, "n": 1.5},
+        {"service_request_id": "1", "extended_attributes": {"areas": [{"code": "7"}]}},
+        {"service_request_id": "1", "extended_attributes": {"areas": [{"code": "8"}]}},
+        {"description": "A & <B>", "lat": 48.85},  # same values, other keys
+    ]
+    rendered = [render("xml", "service_requests", [record]) for record in records]
+    for _attempt in range(2):  # again, with every flat record kept
+        assert [render("xml", "service_requests", [record]) for record in records] == rendered
+    assert b"<lat>0.0</lat><long>-0.0</long>" in rendered[2] and b"<lat>-0.0</lat><long>0.0</long>" in rendered[3]
+    assert [b"<metadata>1.0</metadata>" in rendered[4], b"<metadata>true</metadata>" in rendered[5]] == [True, True]
+    assert b"<metadata>1</metadata>" in rendered[6]
+    assert b"<code>7</code>" in rendered[7] and b"<code>8</code>" in rendered[8]
+    assert b"<request><description>A &amp; &lt;B&gt;</description><lat>48.85</lat></request>" in rendered[9]
+    # kept: the flat, unambiguous records (0, 4 and 9) and the two areas inside the nested ones
+    assert len(formats._RENDERED_ITEMS) == 5
