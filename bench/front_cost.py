@@ -28,7 +28,7 @@ def main() -> None:
     cases = {
         "services.json": ("/open311/v2/services.json?jurisdiction_id=paris.fr", None),
         "GET one": ("/", run._lua_random_id(directory, "json", highest)),
-        "POST": ("/open311/v2/requests.json", run._lua_post(directory, key)),
+        "POST": ("/open311/v2/requests.json", run._lua_post(directory, key, url)),
     }
     variants = {"nginx": {**UNLIMITED, "OPEN311_FRONT": "nginx"}, "none": {**UNLIMITED, "OPEN311_FRONT": "none"}}
     try:

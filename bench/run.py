@@ -162,11 +162,36 @@ def _lua_random_id(directory: Path, fmt: str, ids: int) -> Path:
     return script
 
 
-def _lua_post(directory: Path, key: str) -> Path:
-    """POSTs on random points of Paris: around the 6,003 real DansMaRue locations, up to ~80 m away."""
+#: How far a POST's point may lie from the real location it is drawn around (degrees of latitude, longitude).
+POST_JITTER = (0.0007, 0.001)
+
+
+def _post_points(url: str) -> list[tuple[str, str]]:
+    """The real DansMaRue locations whose whole jitter box lies in Paris's areas: the POSTs are all inside
+    the jurisdiction (a point drawn near the city's edge was refused with a 400, as it should be)."""
     with DEMO_HISTORY.open(encoding="utf-8") as handle:
         points = [(row["latitude"], row["longitude"]) for row in csv.DictReader(handle)]
-    table = ",".join(f"{{{lat},{long}}}" for lat, long in points)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        inside = session.scalars(
+            text(
+                "WITH city AS (SELECT ST_Union(a.geom) AS geom FROM area a JOIN area_layer l ON l.id = a.layer_id"
+                "              JOIN jurisdiction j ON j.id = l.jurisdiction_id WHERE j.jurisdiction_id = 'paris.fr'"
+                "              AND l.rank = (SELECT min(rank) FROM area_layer WHERE jurisdiction_id = j.id))"
+                " SELECT n FROM city, unnest(CAST(:lats AS float8[]), CAST(:longs AS float8[])) WITH ORDINALITY"
+                "      AS p (lat, long, n)"
+                " WHERE ST_Covers(city.geom, ST_MakeEnvelope(long - :dx, lat - :dy, long + :dx, lat + :dy, 4326))"
+            ),
+            {"lats": [float(lat) for lat, _ in points], "longs": [float(long) for _, long in points],
+             "dy": POST_JITTER[0], "dx": POST_JITTER[1]},
+        ).all()  # fmt: skip
+    engine.dispose()
+    return [points[number - 1] for number in inside]
+
+
+def _lua_post(directory: Path, key: str, url: str) -> Path:
+    """POSTs on random points of Paris: around the real DansMaRue locations inside it, up to ~80 m away."""
+    table = ",".join(f"{{{lat},{long}}}" for lat, long in _post_points(url))
     script = directory / "post.lua"
     script.write_text(
         "math.randomseed(os.time())\n"
@@ -175,8 +200,8 @@ def _lua_post(directory: Path, key: str) -> Path:
         f"local points = {{{table}}}\n"
         "request = function()\n"
         "  local p = points[math.random(#points)]\n"
-        "  local lat = p[1] + (math.random() - 0.5) * 0.0014\n"
-        "  local long = p[2] + (math.random() - 0.5) * 0.002\n"
+        f"  local lat = p[1] + (math.random() - 0.5) * {2 * POST_JITTER[0]}\n"
+        f"  local long = p[2] + (math.random() - 0.5) * {2 * POST_JITTER[1]}\n"
         f'  local body = "api_key={key}&service_code=5201&attribute%5BTAILLE%5D=petit&lat=" .. lat .. "&long=" .. long\n'
         "  return wrk.format(nil, nil, nil, body)\n"
         "end\n"
@@ -454,7 +479,7 @@ def main() -> None:
     directory = Path(tempfile.mkdtemp())
     key = _client_key(url)
     scripts = {"id_json": _lua_random_id(directory, "json", highest), "id_xml": _lua_random_id(directory, "xml", highest),
-               "post": _lua_post(directory, key), "directory": directory, **insight_scripts(directory)}  # fmt: skip
+               "post": _lua_post(directory, key, url), "directory": directory, **insight_scripts(directory)}  # fmt: skip
     if args.cases:
         try:
             results = api_cases(url, args.duration, scripts, set(args.cases.split(",")))
@@ -483,7 +508,7 @@ def main() -> None:
             small_key = _client_key(args.compare_url)
             small_scripts = {"id_json": _lua_random_id(directory, "json", small_highest),
                              "id_xml": _lua_random_id(directory, "xml", small_highest),
-                             "post": _lua_post(directory, small_key), "directory": directory, **insight_scripts(directory)}  # fmt: skip
+                             "post": _lua_post(directory, small_key, args.compare_url), "directory": directory, **insight_scripts(directory)}  # fmt: skip
             compare = {"requests": small_requests, **api_cases(args.compare_url, args.duration, small_scripts)}
             _cleanup(args.compare_url, small_highest)
         print(f"before the importer: {warm_cache(url)}", flush=True)

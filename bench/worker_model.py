@@ -39,7 +39,7 @@ def main() -> None:
         "7 POST requests.json": (
             "open311:create_app()",
             "/open311/v2/requests.json",
-            _lua_post(directory, _client_key(url)),
+            _lua_post(directory, _client_key(url), url),
         ),
         "floor": ("bench.floor_app:create_app()", "/floor.json", None),
     }
