@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     bindparam,
     exists,
+    false,
     func,
     select,
 )
@@ -161,7 +162,7 @@ VALUE_TYPES = {
     "window_start": DateTime(timezone=True), "window_end": DateTime(timezone=True),
     **{name: Float() for name in ("min_long", "min_lat", "max_long", "max_lat", "bbox_margin", "near_long",
                                   "near_lat", "radius", "near_degrees")},
-    "page_limit": Integer(), "page_offset": Integer(),
+    "page_limit": Integer(), "page_offset": BigInteger(),  # up to MAX_PAGE pages of 1,000
 }  # fmt: skip
 
 
@@ -247,23 +248,29 @@ def _filter_values(
     return values
 
 
+def _in(column, name: str, values: dict, bind: Binder) -> ColumnElement:
+    """``column`` is one of the values of ``name`` (none: nothing matches, written as such, since an
+    empty list of parameters would not be SQL)."""
+    return column.in_(bind(name)) if values[name] else false()
+
+
 def _filter_clauses(values: dict, published: Publication, bind: Binder) -> list[ColumnElement]:
     """The conditions of :func:`_filter_values`, each value entering as ``bind`` makes it."""
     filters: list[ColumnElement] = []
     if "hidden_service_ids" in values:
         filters.append(ServiceRequest.service_id.not_in(bind("hidden_service_ids")))
     if "service_ids" in values:
-        filters.append(ServiceRequest.service_id.in_(bind("service_ids")))
+        filters.append(_in(ServiceRequest.service_id, "service_ids", values, bind))
     if "statuses" in values:
-        filters.append(ServiceRequest.status.in_(bind("statuses")))
+        filters.append(_in(ServiceRequest.status, "statuses", values, bind))
     if "detailed_statuses" in values:
-        filters.append(ServiceRequest.detailed_status.in_(bind("detailed_statuses")))
+        filters.append(_in(ServiceRequest.detailed_status, "detailed_statuses", values, bind))
     if "updated_after" in values:
         filters.append(ServiceRequest.updated_datetime > bind("updated_after"))
     if "updated_before" in values:
         filters.append(ServiceRequest.updated_datetime < bind("updated_before"))
     if "agency_ids" in values:
-        filters.append(ServiceRequest.department_id.in_(bind("agency_ids")))
+        filters.append(_in(ServiceRequest.department_id, "agency_ids", values, bind))
     filters.extend(_geo_clauses(values, published, bind))
     return filters
 
@@ -391,14 +398,14 @@ def _source(values: dict, published: Publication, bind: Binder) -> tuple[Select,
     if "request_ids" in values:
         conditions = [
             ServiceRequest.jurisdiction_id == bind("jurisdiction_id"),
-            ServiceRequest.id.in_(bind("request_ids")),
+            _in(ServiceRequest.id, "request_ids", values, bind),
         ]
     elif "area_ids" in values:
         # Extension: area. The area's rows are walked in the listing's order (migration perf2); the
         # request's row is read only to apply the other filters.
         x = ServiceRequestArea
         source = select(x.request_id.label("id"), x.requested_datetime.label("requested")).where(
-            x.area_id.in_(bind("area_ids")),
+            _in(x.area_id, "area_ids", values, bind),
             x.request_id <= bind("snapshot"),
             *_bounds(x.requested_datetime, values, bind),
         )

@@ -82,3 +82,24 @@ def test_a_shape_is_compiled_once(dataset):
     assert (after.hits - before.hits, after.misses - before.misses) == (3, 0)
     _listed(client, {"service_code": "1002,3405", "status": "open"}, 50)  # two codes: another shape
     assert request_search._compiled_listing.cache_info().misses == after.misses + 1
+
+
+def test_a_page_far_beyond_the_end_is_empty(dataset):
+    """An offset past 2**31 (page 3,000,000 of 1,000) is a bigint: an empty page, as for any page past the end."""
+    _connection, client = dataset
+    listed, total = _listed(client, {"page": "3000000"}, 1000)
+    assert listed == [] and total == _reference(_connection, "true", 1000)[1]
+
+
+def test_a_list_of_ids_none_of_which_can_exist_matches_nothing(dataset):
+    """Ids that are not request ids at all leave an empty list of values: it matches nothing (an empty
+    list of parameters is no SQL)."""
+    from sqlalchemy.orm import Session
+
+    from open311.logic.jurisdictions import resolve_jurisdiction
+
+    connection, _client = dataset
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        paris = resolve_jurisdiction(session, "paris.fr")
+        page = request_search.search_requests(session, paris, request_search.RequestQuery(service_request_ids=["abc"]))
+    assert (page.records, page.total) == ([], 0)

@@ -86,3 +86,19 @@ def test_a_kept_rendering_of_a_record_is_the_rendering_of_that_record():
     assert b"<request><description>A &amp; &lt;B&gt;</description><lat>48.85</lat></request>" in rendered[9]
     # kept: the flat, unambiguous records (0, 4 and 9) and the two areas inside the nested ones
     assert len(formats._RENDERED_ITEMS) == 5
+
+
+def test_kept_renderings_are_bounded_in_characters_too(monkeypatch):
+    """A long record is rendered each time, never kept; and the kept renderings are dropped once their
+    characters pass the bound (long texts cannot make a worker's memory grow)."""
+    import open311.formats as formats
+
+    formats._RENDERED_ITEMS.clear()
+    monkeypatch.setattr(formats, "_kept_characters", 0)
+    long = {"service_request_id": "1", "description": "\U0001f6a7" * formats.RENDERED_ITEM_MAX_CHARACTERS}
+    assert b"\xf0\x9f\x9a\xa7" in render("xml", "service_requests", [long])
+    assert formats._RENDERED_ITEMS == {}
+    monkeypatch.setattr(formats, "RENDERED_CHARACTERS_MAX", 500)
+    for number in range(20):  # about 80 characters each
+        render("xml", "service_requests", [{"service_request_id": str(number), "description": "x" * 40}])
+    assert 0 < len(formats._RENDERED_ITEMS) < 8 and formats._kept_characters <= 500
