@@ -296,17 +296,22 @@ def request_conditions(
     if query.service_request_ids:
         # The spec: service_request_id overrides every other argument.
         ids = [i for i in map(as_request_id, query.service_request_ids) if i is not None]
-        hidden = _filter_clauses(_hidden(published), published, literal_binder(_hidden(published)))
-        return [ServiceRequest.jurisdiction_id == jurisdiction.id, *hidden, ServiceRequest.id.in_(ids)]
+        hidden = _hidden(published)
+        return [
+            ServiceRequest.jurisdiction_id == jurisdiction.id,
+            *_filter_clauses(hidden, published, literal_binder(hidden)),
+            ServiceRequest.id.in_(ids),
+        ]
     if bounded:
         window = listing_window(query, datetime.now(UTC))
     else:
         if query.start_date and query.end_date and query.end_date < query.start_date:
             raise BadRequest("end_date is before start_date")
         window = Window(query.start_date, query.end_date)
+    bounds = _window_values(window)
     conditions = [
         ServiceRequest.jurisdiction_id == jurisdiction.id,
-        *_in_window(ServiceRequest.requested_datetime, window),
+        *_bounds(ServiceRequest.requested_datetime, bounds, literal_binder(bounds)),
         *_filters(session, jurisdiction, query, published),
     ]
     if query.areas:
@@ -379,10 +384,7 @@ def _source_values(
         values.update(_hidden(published))
         return values
     values.update(_filter_values(session, jurisdiction, query, published, cache))
-    if window.start is not None:
-        values["window_start"] = window.start
-    if window.end is not None:
-        values["window_end"] = window.end
+    values.update(_window_values(window))
     if query.areas:
         area_ids, several_layers = _areas(session, jurisdiction, query.areas, cache)
         values["area_ids"] = list(area_ids)
@@ -425,13 +427,10 @@ def _source(values: dict, published: Publication, bind: Binder) -> tuple[Select,
     return source, (ServiceRequest.requested_datetime, ServiceRequest.id)
 
 
-def _in_window(column, window: Window) -> list[ColumnElement]:
-    bounds = []
-    if window.start is not None:
-        bounds.append(column >= window.start)
-    if window.end is not None:
-        bounds.append(column <= window.end)
-    return bounds
+def _window_values(window: Window) -> dict:
+    """The window's bounds (of :func:`_bounds`): none, one or both."""
+    bounds = {"window_start": window.start, "window_end": window.end}
+    return {name: moment for name, moment in bounds.items() if moment is not None}
 
 
 def _bounds(column, values: dict, bind: Binder) -> list[ColumnElement]:
