@@ -134,10 +134,12 @@ def paging_headers(page) -> dict[str, str]:
         links["prev"] = min(page.page - 1, page.page_count)
     if page.page < page.page_count:
         links["next"] = page.page + 1
-    params = [(k, v) for k, v in request.args.items(multi=True) if k not in {"page", "snapshot"}]
+    # The query string of every link but its page: encoded once (the base URL too: werkzeug rebuilds it on
+    # each access).
+    params = urlencode([(k, v) for k, v in request.args.items(multi=True) if k not in {"page", "snapshot"}])
+    prefix = f"<{request.base_url}?{params}&" if params else f"<{request.base_url}?"
     headers["Link"] = ", ".join(
-        f'<{request.base_url}?{urlencode([*params, ("page", number), ("snapshot", page.snapshot)])}>; rel="{rel}"'
-        for rel, number in links.items()
+        f'{prefix}page={number}&snapshot={page.snapshot}>; rel="{rel}"' for rel, number in links.items()
     )
     return headers
 
