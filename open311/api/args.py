@@ -26,15 +26,38 @@ def form_and_query(req: Request) -> MultiDict:
     return fields
 
 
+#: Query strings parsed lately, kept per schema (see :meth:`Open311Parser.parse`).
+PARSED_QUERIES_MAX = 1024
+
+
 class Open311Parser(FlaskParser):
     """webargs parser answering 400, as the standard does, instead of 422; a POST's fields are read from its
     form and, liberally, from its query string."""
 
     DEFAULT_VALIDATION_STATUS = 400
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._parsed: dict[tuple, dict] = {}
+
     def load_form(self, req: Request, schema: Schema):
         """Form values, completed by the query string's."""
         return self._makeproxy(form_and_query(req), schema)
+
+    def parse(self, argmap, req=None, *, location=None, unknown="_default", validate=None, **kwargs):
+        """The parsed arguments. A query string's are kept per schema (parsing is a pure function of the two,
+        read nothing else: apps poll the same URLs all day) and handed out as copies; errors are never kept."""
+        if location != "query" or validate is not None or not isinstance(argmap, Schema):
+            return super().parse(argmap, req, location=location, unknown=unknown, validate=validate, **kwargs)
+        req = req if req is not None else self.get_default_request()
+        key = (argmap, unknown, req.query_string)
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            parsed = super().parse(argmap, req, location=location, unknown=unknown, **kwargs)
+            if len(self._parsed) >= PARSED_QUERIES_MAX:
+                self._parsed.clear()
+            self._parsed[key] = parsed
+        return {name: list(value) if isinstance(value, list) else value for name, value in parsed.items()}
 
 
 class Open311Args(Schema):
