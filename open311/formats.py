@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from .text_cache import TextKeyedCache
+
 FORMATS = ("json", "xml")
 
 #: Exactly these, without parameters: validators and clients compare Content-Type as a string. JSON has
@@ -123,16 +125,11 @@ def _xml_element(name: str, value: Any, out: list[str]) -> None:
         out.append(f"<{name}>{_xml_text(value)}</{name}>")
 
 
-#: Rendered list items by their content (see :func:`_xml_item`), emptied when full.
-_RENDERED_ITEMS: dict[tuple, str] = {}
-#: At most this many kept records (about 9 MB a process for listing records, measured with tracemalloc)...
-RENDERED_ITEMS_MAX = 5_000
-#: ... and at most this many characters of kept renderings (their keys hold about as many): long texts,
-#: up to 4 bytes a character, cannot make the kept records grow past a few tens of MB.
-RENDERED_CHARACTERS_MAX = 4_000_000
+#: Rendered list items by their content (see :func:`_xml_item`): 8 million characters of keys and
+#: renderings, about 5,000 listing records (9 MB a process, measured with tracemalloc).
+_RENDERED = TextKeyedCache(8_000_000)
 #: A record rendered longer than this is not kept (a few descriptions of thousands of characters).
 RENDERED_ITEM_MAX_CHARACTERS = 4_000
-_kept_characters = 0
 _NONE = type(None)
 
 
@@ -149,27 +146,14 @@ def _xml_item(name: str, value: dict, out: list[str]) -> None:
             _xml_element(name, value, out)  # nested (extended attributes, notes) or ambiguous: each time
             return
     key = (name, tuple(value), values)
-    rendered = _RENDERED_ITEMS.get(key)
+    rendered = _RENDERED.get(key)
     if rendered is None:
         parts: list[str] = []
         _xml_element(name, value, parts)
         rendered = "".join(parts)
-        _keep(key, rendered)
+        if len(rendered) <= RENDERED_ITEM_MAX_CHARACTERS:
+            _RENDERED.put(key, 2 * len(rendered), rendered)  # its key's texts hold about as many characters
     out.append(rendered)
-
-
-def _keep(key: tuple, rendered: str) -> None:
-    """Keep a rendering, within the bounds on records and characters (all are dropped when full; a
-    concurrent thread may make the count drift by a record, never the bounds by more)."""
-    global _kept_characters
-    size = len(rendered)
-    if size > RENDERED_ITEM_MAX_CHARACTERS:
-        return
-    if len(_RENDERED_ITEMS) >= RENDERED_ITEMS_MAX or _kept_characters + size > RENDERED_CHARACTERS_MAX:
-        _RENDERED_ITEMS.clear()
-        _kept_characters = 0
-    _RENDERED_ITEMS[key] = rendered
-    _kept_characters += size
 
 
 def render_xml(root: str, payload: Any) -> bytes:

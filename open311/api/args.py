@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..logic.request_ids import MAX_BIGINT, as_request_id
 from ..media import media_url_problem
+from ..text_cache import TextKeyedCache
 
 
 def form_and_query(req: Request) -> MultiDict:
@@ -26,8 +27,8 @@ def form_and_query(req: Request) -> MultiDict:
     return fields
 
 
-#: Query strings parsed lately, kept per schema (see :meth:`Open311Parser.parse`).
-PARSED_QUERIES_MAX = 1024
+#: Characters of query strings whose parsed arguments are kept (see :meth:`Open311Parser.parse`).
+PARSED_QUERIES_CHARACTERS = 1_000_000
 
 
 class Open311Parser(FlaskParser):
@@ -38,7 +39,7 @@ class Open311Parser(FlaskParser):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._parsed: dict[tuple, dict] = {}
+        self._parsed = TextKeyedCache(PARSED_QUERIES_CHARACTERS)
 
     def load_form(self, req: Request, schema: Schema):
         """Form values, completed by the query string's."""
@@ -54,9 +55,7 @@ class Open311Parser(FlaskParser):
         parsed = self._parsed.get(key)
         if parsed is None:
             parsed = super().parse(argmap, req, location=location, unknown=unknown, **kwargs)
-            if len(self._parsed) >= PARSED_QUERIES_MAX:
-                self._parsed.clear()
-            self._parsed[key] = parsed
+            self._parsed.put(key, len(req.query_string), parsed)
         return {name: list(value) if isinstance(value, list) else value for name, value in parsed.items()}
 
 

@@ -489,6 +489,11 @@ def listing_statements(values: dict, published: Publication) -> tuple[ListingSta
     return statements, parameters
 
 
+def _paging(query: RequestQuery) -> tuple[int, int]:
+    """The page and page size a listing reads (a list of ids: every one of them, on one page)."""
+    return (1, MAX_RESULTS) if query.service_request_ids else (query.page, query.page_size)
+
+
 def listing_values(
     session: Session,
     jurisdiction: Jurisdiction,
@@ -506,7 +511,7 @@ def listing_values(
     # spares a round trip.
     window = window or listing_window(query, datetime.now(UTC))
     values = _source_values(session, jurisdiction, query, window, snapshot, published, cache)
-    page, page_size = (1, MAX_RESULTS) if query.service_request_ids else (query.page, query.page_size)
+    page, page_size = _paging(query)
     values.update(page_limit=page_size, page_offset=(page - 1) * page_size, time_zone=jurisdiction.time_zone)
     if query.extensions:
         values["extensions"] = True
@@ -587,8 +592,7 @@ def prepare_listing(
         snapshot = highest_id if highest_id is not None else current_snapshot(session)
     values = listing_values(session, jurisdiction, query, snapshot, window, published, cache)
     statements, parameters = listing_statements(values, published)
-    page_size = values["page_limit"]
-    page = values["page_offset"] // page_size + 1
+    page, page_size = _paging(query)
     return PreparedListing(jurisdiction, query, statements, parameters, page, page_size, snapshot, published)
 
 

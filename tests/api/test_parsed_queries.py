@@ -13,11 +13,11 @@ def test_a_query_string_is_parsed_once_and_handed_out_as_copies(app, client):
     parser = geo_report.ARGUMENTS_PARSER
     parser._parsed.clear()
     first = client.get(LISTING)
-    assert first.status_code == 200 and len(parser._parsed) == 1
+    assert first.status_code == 200 and len(parser._parsed._entries) == 1
     again = client.get(LISTING)
-    assert again.status_code == 200 and again.get_data() == first.get_data() and len(parser._parsed) == 1
+    assert again.status_code == 200 and again.get_data() == first.get_data() and len(parser._parsed._entries) == 1
     with app.test_request_context(LISTING):
-        schema = next(key[0] for key in parser._parsed)
+        schema = next(key[0] for key in parser._parsed._entries)
         assert isinstance(schema, RequestsArgs)
         parsed = parser.parse(schema, location="query")
         parsed["status"].append("changed by a view")
@@ -30,4 +30,4 @@ def test_a_query_string_that_fails_is_never_kept(client):
     for _attempt in range(2):
         reply = client.get("/open311/v2/requests.json?jurisdiction_id=paris.fr&page_size=abc")
         assert reply.status_code == 400 and "page_size" in reply.get_data(as_text=True)
-    assert parser._parsed == {}
+    assert parser._parsed._entries == {}

@@ -63,7 +63,7 @@ def test_a_kept_rendering_of_a_record_is_the_rendering_of_that_record():
     equal but render differently never share a kept rendering, and nested records are rendered each time."""
     import open311.formats as formats
 
-    formats._RENDERED_ITEMS.clear()
+    formats._RENDERED.clear()
     records = [
         {"service_request_id": "1", "lat": 48.85, "long": 2.35, "description": "A & <B>", "media_url": None},
         {"service_request_id": "1", "lat": 48.85, "long": 2.35, "description": "A & <B>", "media_url": None},
@@ -85,20 +85,20 @@ def test_a_kept_rendering_of_a_record_is_the_rendering_of_that_record():
     assert b"<code>7</code>" in rendered[7] and b"<code>8</code>" in rendered[8]
     assert b"<request><description>A &amp; &lt;B&gt;</description><lat>48.85</lat></request>" in rendered[9]
     # kept: the flat, unambiguous records (0, 4 and 9) and the two areas inside the nested ones
-    assert len(formats._RENDERED_ITEMS) == 5
+    assert len(formats._RENDERED._entries) == 5
 
 
 def test_kept_renderings_are_bounded_in_characters_too(monkeypatch):
     """A long record is rendered each time, never kept; and the kept renderings are dropped once their
     characters pass the bound (long texts cannot make a worker's memory grow)."""
     import open311.formats as formats
+    from open311.text_cache import TextKeyedCache
 
-    formats._RENDERED_ITEMS.clear()
-    monkeypatch.setattr(formats, "_kept_characters", 0)
+    monkeypatch.setattr(formats, "_RENDERED", TextKeyedCache(4_000_000))
     long = {"service_request_id": "1", "description": "\U0001f6a7" * formats.RENDERED_ITEM_MAX_CHARACTERS}
     assert b"\xf0\x9f\x9a\xa7" in render("xml", "service_requests", [long])
-    assert formats._RENDERED_ITEMS == {}
-    monkeypatch.setattr(formats, "RENDERED_CHARACTERS_MAX", 500)
+    assert formats._RENDERED._entries == {}
+    monkeypatch.setattr(formats, "_RENDERED", TextKeyedCache(500))
     for number in range(20):  # about 80 characters each
         render("xml", "service_requests", [{"service_request_id": str(number), "description": "x" * 40}])
-    assert 0 < len(formats._RENDERED_ITEMS) < 8 and formats._kept_characters <= 500
+    assert 0 < len(formats._RENDERED._entries) < 8 and formats._RENDERED._held <= 500

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .text_cache import TextKeyedCache
+from ...text_cache import TextKeyedCache
 
 GAMMA = 1.0202
 BASE_SECONDS = 60.0

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...text_cache import TextKeyedCache
 from .histograms import MAX_BUCKET, decode_many, representative_seconds
-from .text_cache import TextKeyedCache
 
 ROW_COLUMNS = (
     "idx", "layer_id", "area_id", "service_id", "department_id", "status", "detailed_status", "channel",
@@ -42,7 +42,7 @@ CLOSE_FRACTIONS, RESPONSE_FRACTIONS = (0.5, 0.9), (0.5,)
 #: Largest slots x buckets matrix merged densely (8 bytes each); larger tallies are merged sparsely.
 DENSE_CELLS = 4_000_000
 #: Extension: the percentiles a worker keeps, by the fractions and the histogram texts of their cell
-#: (text_cache.py), bounded by those texts' characters (mostly the same texts as histograms._PARSED's).
+#: (open311/text_cache.py), bounded by those texts' characters (mostly the same texts as histograms._PARSED's).
 READ_CHARACTERS = 8_000_000
 _READ = TextKeyedCache(READ_CHARACTERS)
 

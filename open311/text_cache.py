@@ -1,10 +1,10 @@
-"""Extension (statistics): per-worker caches of what is read from histogram texts, keyed by the texts.
+"""Per-worker caches of what is computed from texts alone, keyed by the texts themselves.
 
-A statistics call reads a few thousand histogram texts from the rollups, mostly the same ones as the
-calls before it (only the rows of the periods being written to change). Reading them (parsing, merging
-and percentiles) was most of a call's time. What is read from texts depends on nothing else, so these
-caches, keyed by the texts themselves, can never give a stale answer: a changed rollup row has a new
-text, which misses. Each is bounded by the characters its keys hold.
+What is computed from texts depends on nothing else, so these caches can never give a stale answer: a
+changed input is a new text, which misses. Each is bounded by the characters its keys hold. Used for
+the statistics' histogram texts (a call reads a few thousand, mostly the same as the calls before it),
+the XML of listed records (formats.py) and the parsed arguments of query strings (api/args.py): apps poll
+the same listings all day.
 """
 
 from __future__ import annotations
