@@ -97,6 +97,16 @@ def test_ndjson_and_geojson_hold_the_same_columns_and_values(client, reports):
         assert line["requested_datetime"] == row["requested_datetime"]
 
 
+def test_json_exports_escape_what_json_must(client, session, reports):
+    text = 'C:\\chemin\ttab "cité" \x01 fin'
+    session.execute(update(ServiceRequest).where(ServiceRequest.id == int(reports["old"])).values(description=text))
+    session.commit()
+    lines = [json.loads(line) for line in client.get(EXPORT.format(fmt="ndjson")).data.decode().splitlines()]
+    assert {line["service_request_id"]: line["description"] for line in lines}[reports["old"]] == text
+    features = json.loads(client.get(EXPORT.format(fmt="geojson")).data)["features"]
+    assert [feature["properties"] for feature in features] == lines
+
+
 def test_filters_are_the_listings_and_publication_settings_apply(client, session, reports):
     assert [r["service_request_id"] for r in _csv(client.get(EXPORT.format(fmt="csv") + "&status=closed"))] == [
         reports["closed"]

@@ -19,3 +19,22 @@ def test_chunks_join_into_the_same_document(monkeypatch, chunk_bytes):
     features = b"[" + b"".join(_chunked(items, b",\n", trailing=False)) + b"]"
     assert json.loads(features) == [{"n": n} for n in range(25)]
     assert list(_chunked([], b"\n", trailing=True)) == []
+
+
+def _row(text: bytes) -> bytes:
+    return b"\x00\x01" + len(text).to_bytes(4, "big") + text
+
+
+@pytest.mark.parametrize("header_alone", [False, True])
+def test_json_lines_are_the_binary_copys_texts_untouched(header_alone):
+    texts = [b'{"a":"\\\\ \\" \\n"}', b'{"b":"\xc3\xa9"}']
+    messages = [export.BINARY_HEADER + _row(texts[0]), _row(texts[1]), export.BINARY_TRAILER]
+    if header_alone:
+        messages = [export.BINARY_HEADER, _row(texts[0]), _row(texts[1]), export.BINARY_TRAILER]
+    assert b"".join(export._json_lines(messages)) == texts[0] + b"\n" + texts[1] + b"\n"
+
+
+def test_an_empty_binary_copy_has_no_lines_and_another_copy_is_refused():
+    assert list(export._json_lines([export.BINARY_HEADER + export.BINARY_TRAILER])) == []
+    with pytest.raises(ValueError, match="not a binary COPY"):
+        list(export._json_lines([b"1,2\n"]))
