@@ -41,8 +41,10 @@ def committed(engine):
 
 @pytest.fixture()
 def small_ranges(monkeypatch):
-    """Ranges of 4 rows, two backends from 8 rows, chunks of a few rows: many boundaries."""
+    """Ranges of 4 rows, two backends from 8 rows, JSON blocks of 3 rows, chunks of a few rows: many
+    boundaries."""
     monkeypatch.setattr(export, "RANGE_ROWS", 4)
+    monkeypatch.setattr(export, "BLOCK_ROWS", 3)
     monkeypatch.setattr(export, "PARALLEL_ROWS", 8)
     monkeypatch.setattr(export, "CHUNK_BYTES", 500)
     helpers = []

@@ -38,3 +38,19 @@ def test_an_empty_binary_copy_has_no_lines_and_another_copy_is_refused():
     assert list(export._json_lines([export.BINARY_HEADER + export.BINARY_TRAILER])) == []
     with pytest.raises(ValueError, match="not a binary COPY"):
         list(export._json_lines([b"1,2\n"]))
+
+
+def test_an_item_longer_than_a_chunk_comes_in_pieces_of_a_chunk(monkeypatch):
+    monkeypatch.setattr(export, "CHUNK_BYTES", 10)
+    items = [b"a" * 3, b"b" * 25, b"c" * 4, b"d" * 5]
+    chunks = list(_chunked(items, b"\n", trailing=True))
+    assert b"".join(chunks) == b"".join(item + b"\n" for item in items)
+    assert max(len(chunk) for chunk in chunks) == 10
+
+
+@pytest.mark.parametrize(
+    ("count", "low", "high", "ids"),
+    [(0, None, None, 64), (1_000, 1, 1_000, 64), (10, 1, 1_000, 1_024), (100, 1, 1_000, 640), (5, 7, 9, 64)],
+)
+def test_a_json_block_spans_the_ids_of_about_block_rows_rows(count, low, high, ids):
+    assert export.block_ids(count, low, high) == ids
