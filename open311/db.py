@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import psycopg
 from flask import Flask, current_app, g, has_request_context, request
 from psycopg import pq
-from psycopg.rows import namedtuple_row
+from psycopg.rows import namedtuple_row, tuple_row
 from sqlalchemy import Engine, Executable, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
@@ -136,12 +136,13 @@ class CompiledStatement:
         compiled = statement.compile(dialect=psycopg_dialect())
         return cls(str(compiled), {k: v for k, v in compiled.params.items() if v is not None}, prepare)
 
-    def fetch(self, session: Session, params: dict) -> list:
-        """The rows (named tuples) for ``params``, in the session's transaction (none for a plain write)."""
+    def fetch(self, session: Session, params: dict, *, named: bool = True) -> list:
+        """The rows for ``params``, in the session's transaction (none for a plain write): named tuples, or
+        plain ones (``named=False``: a page of records skips building a named tuple per row)."""
         wrapper = session.connection()
         connection = wrapper.connection.driver_connection
         try:
-            with connection.cursor(row_factory=namedtuple_row) as cursor:
+            with connection.cursor(row_factory=namedtuple_row if named else tuple_row) as cursor:
                 cursor.execute(self.sql, {**self.defaults, **params}, prepare=self.prepare)
                 # Whether rows came back, without building ``description`` (a Column per field: 6% of GET one).
                 result = cursor.pgresult

@@ -73,7 +73,7 @@ def record_query(*, extensions: bool = False) -> Select:
 
 
 def to_records(session: Session, jurisdiction: Jurisdiction, rows, *, extensions: bool = False) -> list[dict]:
-    """The records of ``rows`` (from :func:`record_query`).
+    """The records of ``rows`` (from :func:`record_query`; named tuples with ``extensions``, else any).
 
     Extension: with ``extensions``, each record gets ``extended_attributes`` (areas, department code,
     detailed status, channel, submitted attributes, parent of a duplicate) and ``notes`` (the history),
@@ -81,7 +81,7 @@ def to_records(session: Session, jurisdiction: Jurisdiction, rows, *, extensions
     """
     fields = RECORD_FIELDS
     if not extensions:
-        return [dict(zip(fields, row, strict=True)) for row in rows]
+        return [dict(zip(fields, row, strict=False)) for row in rows]  # RECORD_FIELDS are RECORD_COLUMNS' keys
     ids = [row.id for row in rows]
     areas = _areas_of(session, ids)
     notes = public_notes(session, jurisdiction, ids)

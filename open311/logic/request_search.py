@@ -558,7 +558,7 @@ class PreparedListing:
         cache): paging through a listing, or apps polling the same listing, then count once.
         """
         page, page_size = self.page, self.page_size
-        rows = self.statements.page.fetch(session, self.parameters)
+        rows = self.statements.page.fetch(session, self.parameters, named=self.query.extensions)
         if len(rows) < page_size and (page == 1 or rows):
             total = (page - 1) * page_size + len(rows)
         else:
@@ -635,7 +635,7 @@ def get_request(
             "jurisdiction_id": jurisdiction.id,
             "time_zone": jurisdiction.time_zone,
         }
-        rows = ONE_REQUEST[extensions].fetch(session, params)
+        rows = ONE_REQUEST[extensions].fetch(session, params, named=extensions)
         row = rows[0] if rows else None
     if row is None:
         raise NotFound(f"service_request_id provided was not found: {service_request_id}")
