@@ -90,6 +90,17 @@ def test_two_backends_write_the_same_bytes_as_one(engine, committed, small_range
         ]
 
 
+@pytest.mark.parametrize("fmt", ["ndjson", "geojson"])
+def test_a_sparse_export_is_sent_a_row_a_message_with_the_same_bytes(engine, committed, monkeypatch, fmt):
+    blocks = _export(engine, fmt)
+    monkeypatch.setattr(export, "BLOCK_DENSITY", 2.0)  # no export is that dense: a row a message
+    assert export.block_ids(ROWS, 1, ROWS) is None
+    assert _export(engine, fmt) == blocks
+    monkeypatch.setattr(export, "PARALLEL_ROWS", 8)  # and on two backends
+    monkeypatch.setattr(export, "RANGE_ROWS", 4)
+    assert _export(engine, fmt) == blocks
+
+
 def test_both_backends_read_the_exports_snapshot(engine, committed, small_ranges):
     exporter = _exporter(engine)
     assert exporter.validator().count == ROWS

@@ -50,7 +50,14 @@ def test_an_item_longer_than_a_chunk_comes_in_pieces_of_a_chunk(monkeypatch):
 
 @pytest.mark.parametrize(
     ("count", "low", "high", "ids"),
-    [(0, None, None, 64), (1_000, 1, 1_000, 64), (10, 1, 1_000, 1_024), (100, 1, 1_000, 640), (5, 7, 9, 64)],
+    [
+        (0, None, None, None),
+        (1_000, 1, 1_000, 64),
+        (10, 1, 1_000, None),
+        (600, 1, 1_000, 107),
+        (101, 1, 1_000, 634),
+        (5, 7, 9, 64),
+    ],
 )
-def test_a_json_block_spans_the_ids_of_about_block_rows_rows(count, low, high, ids):
+def test_a_json_block_spans_the_ids_of_about_block_rows_rows_of_a_dense_export(count, low, high, ids):
     assert export.block_ids(count, low, high) == ids
