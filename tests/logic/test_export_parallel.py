@@ -92,10 +92,16 @@ def test_two_backends_write_the_same_bytes_as_one(engine, committed, small_range
 
 @pytest.mark.parametrize("fmt", ["ndjson", "geojson"])
 def test_a_sparse_export_is_sent_a_row_a_message_with_the_same_bytes(engine, committed, monkeypatch, fmt):
+    with Session(engine) as session:  # gaps: partial and empty blocks, still dense enough for blocks
+        session.execute(delete(ServiceRequest).where(ServiceRequest.id.in_(committed[1::3] + committed[20:26])))
+        session.commit()
+    kept = [number for number in committed if number not in committed[1::3] + committed[20:26]]
+    monkeypatch.setattr(export, "BLOCK_ROWS", 3)
     blocks = _export(engine, fmt)
     monkeypatch.setattr(export, "BLOCK_DENSITY", 2.0)  # no export is that dense: a row a message
-    assert export.block_ids(ROWS, 1, ROWS) is None
     assert _export(engine, fmt) == blocks
+    if fmt == "ndjson":
+        assert [json.loads(line)["service_request_id"] for line in blocks.splitlines()] == [str(n) for n in kept]
     monkeypatch.setattr(export, "PARALLEL_ROWS", 8)  # and on two backends
     monkeypatch.setattr(export, "RANGE_ROWS", 4)
     assert _export(engine, fmt) == blocks
@@ -151,3 +157,17 @@ def test_without_a_second_connection_one_backend_reads_everything(engine, commit
     )
     assert _export(engine, "csv") == expected
     assert small_ranges[-1] is None
+
+
+def test_blocks_only_in_one_snapshot(engine, committed):
+    """JSON blocks span the ids the validator saw: a READ COMMITTED transaction (no one snapshot for the
+    validator and the rows) is sent a row a message."""
+    with Session(engine) as session:
+        exporter = RequestExport(session, resolve_jurisdiction(session, "paris.fr"), RequestQuery())
+        exporter.validator()
+        assert "generate_series" not in exporter._copy("ndjson")[0]
+        exporter.close()
+    exporter = _exporter(engine)
+    exporter.validator()
+    assert "generate_series" in exporter._copy("ndjson")[0]
+    exporter.close()

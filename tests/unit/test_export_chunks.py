@@ -48,6 +48,21 @@ def test_an_item_longer_than_a_chunk_comes_in_pieces_of_a_chunk(monkeypatch):
     assert max(len(chunk) for chunk in chunks) == 10
 
 
+def test_lines_that_fit_are_never_cut_and_fill_their_chunks(monkeypatch):
+    monkeypatch.setattr(export, "CHUNK_BYTES", 10)
+    chunks = list(_chunked([b"abc"] * 9, b"\r\n", trailing=True))
+    assert chunks == [b"abc\r\nabc\r\n"] * 4 + [b"abc\r\n"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [b"\x00\x02\x00\x00\x00\x01a\x00\x00\x00\x01b", b"\x00\x01\x00\x00\x00\x05abc", b"\x00\x01\xff\xff\xff\xff"],
+)
+def test_a_binary_copy_row_that_is_not_one_field_filling_it_is_refused(message):
+    with pytest.raises(ValueError, match="one row of one non-null field"):
+        list(export._json_lines([export.BINARY_HEADER + _row(b"{}"), message, export.BINARY_TRAILER]))
+
+
 @pytest.mark.parametrize(
     ("count", "low", "high", "ids"),
     [

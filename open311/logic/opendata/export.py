@@ -64,6 +64,7 @@ JSON_COPY = "FORMAT binary"
 #: length (both 0); each row's message then starts with its field count (1) and the field's length.
 BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 BINARY_FIELD_PREFIX = 6
+BINARY_ONE_FIELD = b"\x00\x01"
 #: The binary COPY's trailer (a field count of -1), a message of its own.
 BINARY_TRAILER = b"\xff\xff"
 #: zlib level of gzip responses: level 1 keeps up with the export (level 6 made it the bottleneck).
@@ -110,6 +111,7 @@ class Export:
         self._own_transaction = False
         #: The validator's aggregates (count, latest change, then the rest), once read.
         self.aggregates: tuple | None = None
+        self._isolation: str | None = None
 
     def begin(self) -> Connection:
         """The export's transaction: one snapshot for the validator and the rows, datetimes written in the
@@ -125,6 +127,13 @@ class Export:
             )
             self._connection = connection
         return self._connection
+
+    def _one_snapshot(self) -> bool:
+        """Whether the validator and the rows are read in one snapshot (REPEATABLE READ or SERIALIZABLE):
+        JSON blocks span the ids the validator saw, and would leave out rows written since."""
+        if self._isolation is None:
+            self._isolation = self.begin().execute("SELECT current_setting('transaction_isolation')").fetchone()[0]
+        return self._isolation in ("repeatable read", "serializable")
 
     def _validator(self, key: tuple, aggregates: Select) -> Validator:
         """Run ``aggregates`` (count, latest change, then anything that must change the ETag) with the
@@ -168,12 +177,14 @@ def _chunked(items: Iterable[bytes], separator: bytes, *, trailing: bool) -> Ite
     every item (line ends); else it stands between items only (across chunks too)."""
     batch: list = []
     size, lead, end = 0, b"", separator if trailing else b""
+    step = len(separator)
     for item in items:
-        if size + len(item) > CHUNK_BYTES and batch:
+        if size + len(item) + step > CHUNK_BYTES and batch:
             yield from _pieces(lead + separator.join(batch) + end)
-            batch, size, lead = [], 0, b"" if trailing else separator
+            batch, lead = [], b"" if trailing else separator
+            size = len(lead)
         batch.append(item)
-        size += len(item)
+        size += len(item) + step  # the item and its separator
     if batch:
         yield from _pieces(lead + separator.join(batch) + end)
 
@@ -207,21 +218,28 @@ def _json_lines(messages: Iterable) -> Iterator[bytes]:
 
 
 def _binary_texts(messages: Iterable) -> Iterator[memoryview]:
-    """The one text field of each row of a binary COPY (a view of its message: no copy). The messages
-    are read to their end (the trailer's is skipped): the COPY must finish before the connection is used
-    again."""
+    """The one text field of each row of a binary COPY (a view of its message: no copy), each message
+    checked to be one row of one non-null field that fills it. The messages are read to their end (the
+    trailer's is skipped): the COPY must finish before the connection is used again."""
     messages = iter(messages)
     for first in messages:
         first = memoryview(first)
         if first[: len(BINARY_HEADER)] != BINARY_HEADER:
             raise ValueError("not a binary COPY")
         first = first[len(BINARY_HEADER) :]
-        if len(first) > len(BINARY_TRAILER):
-            yield first[BINARY_FIELD_PREFIX:]
+        if first and first != BINARY_TRAILER:  # the header comes with the first row (or the trailer)
+            yield _field(first)
         break
     for message in messages:
-        if len(message) > len(BINARY_TRAILER):
-            yield memoryview(message)[BINARY_FIELD_PREFIX:]
+        if message != BINARY_TRAILER:
+            yield _field(memoryview(message))
+
+
+def _field(message: memoryview) -> memoryview:
+    """The text of a binary COPY row of one field."""
+    if message[:2] != BINARY_ONE_FIELD or int.from_bytes(message[2:6]) != len(message) - BINARY_FIELD_PREFIX:
+        raise ValueError("a binary COPY message is not one row of one non-null field")
+    return message[BINARY_FIELD_PREFIX:]
 
 
 def _json_line(fmt: str) -> str:
@@ -294,7 +312,7 @@ class RequestExport(Export):
         if self.aggregates is None:
             self.validator()
         count, _updated, high, _media, low = self.aggregates[:5]
-        width = block_ids(count, low, high)
+        width = block_ids(count, low, high) if self._one_snapshot() else None
         if width is None:
             sql, params = _compile(self.columns.statement(self.conditions, ids=ids))
             return f"COPY (SELECT {_json_line(fmt)} FROM ({sql}) AS r) TO STDOUT WITH ({JSON_COPY})", params  # noqa: S608
