@@ -28,7 +28,7 @@ from ...errors import NotFound
 from ...models import AreaLayer, Jurisdiction, ServiceRequest
 from ..request_search import RequestQuery, request_conditions
 from .columns import RequestColumns
-from .parallel import ParallelCopy, id_ranges, snapshot_connection
+from .parallel import ONE_SNAPSHOT, ParallelCopy, id_ranges, snapshot_connection
 from .publication import publication
 
 #: Changes whenever what an export contains for the same data changes (columns, transform): part of
@@ -133,7 +133,7 @@ class Export:
         JSON blocks span the ids the validator saw, and would leave out rows written since."""
         if self._isolation is None:
             self._isolation = self.begin().execute("SELECT current_setting('transaction_isolation')").fetchone()[0]
-        return self._isolation in ("repeatable read", "serializable")
+        return self._isolation in ONE_SNAPSHOT
 
     def _validator(self, key: tuple, aggregates: Select) -> Validator:
         """Run ``aggregates`` (count, latest change, then anything that must change the ETag) with the

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import psycopg
 from psycopg import Connection, sql
 
+#: The isolation levels whose transaction reads one snapshot throughout.
+ONE_SNAPSHOT = frozenset({"repeatable read", "serializable"})
 #: Blocks a connection may read ahead of the consumer (a range of a few MB fits).
 QUEUE_BLOCKS = 128
 #: How often a thread waiting for room in its queue looks whether the consumer has gone (seconds).
@@ -42,7 +44,7 @@ def snapshot_connection(connection: Connection) -> Connection | None:
     isolation, untouched, standby = connection.execute(
         "SELECT current_setting('transaction_isolation'), pg_current_xact_id_if_assigned() IS NULL, pg_is_in_recovery()"
     ).fetchone()
-    if isolation not in ("repeatable read", "serializable") or not untouched or standby:
+    if isolation not in ONE_SNAPSHOT or not untouched or standby:
         return None
     snapshot, zone, style = connection.execute(
         "SELECT pg_export_snapshot(), current_setting('TimeZone'), current_setting('DateStyle')"
