@@ -294,3 +294,22 @@ def test_requests_due_later_today_count_alike_through_the_rollups_and_the_raw_ro
     transaction.rollback()
     assert all(answers["rollups"]), answers
     assert answers["rollups"] == answers["raw rows"]
+
+
+@pytest.mark.parametrize(
+    ("histogram", "more", "merged"),
+    [
+        (("", ""), ("3,5", "1,2"), ("3,5", "1,2")),
+        (("3,5", "1,2"), ("", ""), ("3,5", "1,2")),
+        (("", ""), ("", ""), ("", "")),
+        (("3,5", "1,2"), ("5,7", "1,1"), ("3,5,7", "1,3,1")),
+        (("0", "4"), ("0", "-4"), ("0", "0")),
+    ],
+)
+def test_histograms_add_up_bucket_by_bucket(session, histogram, more, merged):
+    """stats_hist_add (migrations insight1, perf6): counts of the same bucket add up, new buckets follow;
+    an empty histogram leaves the other as it is."""
+    row = session.execute(text("SELECT (h).buckets, (h).counts FROM stats_hist_add(:b, :c, :mb, :mc) AS h"), {
+        "b": histogram[0], "c": histogram[1], "mb": more[0], "mc": more[1],
+    }).one()  # fmt: skip
+    assert tuple(row) == merged
