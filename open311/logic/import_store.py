@@ -148,23 +148,14 @@ SELECT s.line, i.id, i.department_id FROM inserted i JOIN import_staging s ON s.
 #: every trigger of the written tables that is not a foreign-key check must fire in that mode as it does
 #: otherwise (``ENABLE ALWAYS``, or disabled). A trigger added later without ``ENABLE ALWAYS`` (a
 #: statistics rollup, a derived column) turns the shortcut off rather than being skipped.
-_REPLICA_SAFE = """
-SELECT rolsuper AND NOT EXISTS (
-    SELECT 1 FROM pg_trigger
-    WHERE NOT tgisinternal AND tgenabled NOT IN ('A', 'D')
-      AND tgrelid IN ('service_request'::regclass, 'request_update'::regclass, 'service_request_area'::regclass))
-FROM pg_roles WHERE rolname = current_user
-"""
-
-
-#: The triggers that keep a superuser's import from skipping the per-row foreign-key checks.
+#: ``_NOT_ALWAYS`` lists the triggers that do not; ``_REPLICA_MODE`` reads both conditions at once.
 _NOT_ALWAYS = """
 SELECT tgrelid::regclass || '.' || tgname FROM pg_trigger
 WHERE NOT tgisinternal AND tgenabled NOT IN ('A', 'D')
   AND tgrelid IN ('service_request'::regclass, 'request_update'::regclass, 'service_request_area'::regclass)
-  AND (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-ORDER BY 1
 """
+_REPLICA_SAFE = f"SELECT rolsuper AND NOT EXISTS ({_NOT_ALWAYS}) FROM pg_roles WHERE rolname = current_user"  # noqa: S608
+_REPLICA_MODE = f"SELECT rolsuper, ARRAY({_NOT_ALWAYS} ORDER BY 1) FROM pg_roles WHERE rolname = current_user"  # noqa: S608
 
 
 def begin_import(session: Session) -> bool:
@@ -172,10 +163,10 @@ def begin_import(session: Session) -> bool:
     (a warning names the triggers that keep a superuser's import from it: it runs several times slower)."""
     session.execute(text(_TABLES))
     session.commit()
-    safe = bool(session.scalar(text(_REPLICA_SAFE)))
-    if not safe and (triggers := session.scalars(text(_NOT_ALWAYS)).all()):
+    superuser, triggers = session.execute(text(_REPLICA_MODE)).one()
+    if superuser and triggers:
         log.warning("The import checks references row by row: triggers %s are not ENABLE ALWAYS", ", ".join(triggers))
-    return safe
+    return bool(superuser and not triggers)
 
 
 def stage(session: Session, rows: list[tuple], *, analyze: bool) -> None:

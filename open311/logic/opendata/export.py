@@ -120,7 +120,7 @@ class Export:
             connection = self.session.connection().connection.driver_connection
             if connection.autocommit:  # the API's read sessions: a transaction of our own
                 connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                self._own_transaction = True
+                self._own_transaction, self._isolation = True, "repeatable read"
             connection.execute(
                 "SELECT set_config('TimeZone', %s, true), set_config('DateStyle', 'ISO, YMD', true)",
                 (self.jurisdiction.time_zone,),
@@ -131,8 +131,9 @@ class Export:
     def _one_snapshot(self) -> bool:
         """Whether the validator and the rows are read in one snapshot (REPEATABLE READ or SERIALIZABLE):
         JSON blocks span the ids the validator saw, and would leave out rows written since."""
+        connection = self.begin()  # knows the isolation of a transaction it began
         if self._isolation is None:
-            self._isolation = self.begin().execute("SELECT current_setting('transaction_isolation')").fetchone()[0]
+            self._isolation = connection.execute("SELECT current_setting('transaction_isolation')").fetchone()[0]
         return self._isolation in ONE_SNAPSHOT
 
     def _validator(self, key: tuple, aggregates: Select) -> Validator:
