@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import select
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 import psycopg
@@ -156,6 +158,38 @@ class CompiledStatement:
                 self.sql, None, exc, psycopg.Error, hide_parameters=True, connection_invalidated=lost,
                 dialect=psycopg_dialect(),
             ) from exc  # fmt: skip
+
+
+@contextmanager
+def parallel_workers(session: Session, workers: int) -> Iterator[None]:
+    """Let PostgreSQL give up to ``workers`` parallel workers to each statement run inside.
+
+    The private cluster's setting is 0 (cluster.py): an API's many small queries gain nothing from them.
+    A scan of half a million rows does. ``SET LOCAL`` lasts until the transaction ends, so a session
+    reading in autocommit mode gets a transaction of its own; in the session's own transaction the
+    setting is put back after the statements."""
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    own = driver.pgconn.transaction_status == pq.TransactionStatus.IDLE
+    if own:
+        connection.exec_driver_sql("BEGIN READ ONLY")
+    before = connection.exec_driver_sql(
+        "SELECT current_setting('max_parallel_workers_per_gather'),"
+        " set_config('max_parallel_workers_per_gather', %(workers)s, true)",
+        {"workers": str(workers)},
+    ).scalar()
+    try:
+        yield
+    except BaseException:
+        if own:  # the session reads on in autocommit mode (a lost connection is dropped by the pool)
+            with suppress(psycopg.Error):
+                driver.rollback()
+        raise
+    if own:
+        connection.exec_driver_sql("COMMIT")
+    else:
+        connection.exec_driver_sql("SELECT set_config('max_parallel_workers_per_gather', %(before)s, true)",
+                                   {"before": before})  # fmt: skip
 
 
 def get_session() -> Session:

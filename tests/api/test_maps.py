@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select, text
 
-from open311.logic.insight.hexagons import cell_sql, edge_for_zoom, hexagon_rings
+from open311.logic.insight.hexagons import cells_sql, edge_for_zoom, hexagon_rings
 from open311.models import Service
 
 from ..factories import make_request
@@ -46,15 +46,17 @@ def corners(session):
 
 def test_hexagon_cells_are_those_of_st_hexagongrid(session):
     edge = edge_for_zoom(13)
+    points = (
+        "SELECT ST_SetSRID(ST_MakePoint(2.25 + random() * 0.17, 48.81 + random() * 0.09), 4326) AS p "
+        "FROM generate_series(1, 300)"
+    )
     rows = session.execute(
         text(
             f"""
         SELECT h.i, h.j, g.i AS grid_i, g.j AS grid_j
-        FROM (SELECT ST_SetSRID(ST_MakePoint(2.25 + random() * 0.17, 48.81 + random() * 0.09), 4326) AS p
-              FROM generate_series(1, 300)) AS pts
-        CROSS JOIN LATERAL {cell_sql("pts.p")} AS h
+        FROM {cells_sql(points, "p", ("p",))} AS h
         JOIN ST_HexagonGrid(:edge, ST_Transform(ST_MakeEnvelope(2.2, 48.8, 2.5, 48.92, 4326), 3857)) AS g
-          ON ST_Intersects(g.geom, ST_Transform(pts.p, 3857))
+          ON ST_Intersects(g.geom, ST_Transform(h.p, 3857))
     """.replace("%(edge)s", ":edge")
         ),
         {"edge": edge},

@@ -39,25 +39,31 @@ def edge_for_metres(metres: float, latitude: float) -> float:
     return metres / max(math.cos(math.radians(latitude)), 0.01)
 
 
-def cell_sql(point: str, edge_param: str = "%(edge)s") -> str:
-    """SQL columns ``i, j`` of the hexagon cell holding ``point`` (a 4326 geometry expression): a FROM item
-    to CROSS JOIN LATERAL (the subqueries are kept apart with OFFSET 0 so each value is computed once)."""
+def cells_sql(source: str, point: str, carried: tuple[str, ...] = (), edge_param: str = "%(edge)s") -> str:
+    """SQL: a derived table of the rows of ``source`` (a SELECT) with columns ``i, j``, the hexagon cell
+    holding each row's ``point`` (a 4326 geometry column of ``source``), and the ``carried`` columns.
+
+    Each step is a derived table kept apart with OFFSET 0, so that every value is computed once per row,
+    and each is read as the rows stream by. A LATERAL subquery per row (the form used before) cost a
+    rescan per row: 408 against 335 ms for the 483,817 requests of 90 days at 10M (bench/RESULTS.md)."""
+    keep = "".join(f"{column}, " for column in carried)
     x, y = MERCATOR_X.format(p=point), MERCATOR_Y.format(p=point)
     return f"""(
-    SELECT c.q AS i, c.r + ((c.q - (c.q & 1)) / 2) AS j FROM (
-        SELECT CASE WHEN dq > dr AND dq > ds THEN -rr - rs ELSE rq END AS q,
+    SELECT {keep}q AS i, r + ((q - (q & 1)) / 2) AS j FROM (
+        SELECT {keep}CASE WHEN dq > dr AND dq > ds THEN -rr - rs ELSE rq END AS q,
                CASE WHEN NOT (dq > dr AND dq > ds) AND dr > ds THEN -rq - rs ELSE rr END AS r
         FROM (
-            SELECT rq, rr, rs, abs(rq - fq) AS dq, abs(rr - fr) AS dr, abs(rs + fq + fr) AS ds
+            SELECT {keep}rq, rr, rs, abs(rq - fq) AS dq, abs(rr - fr) AS dr, abs(rs + fq + fr) AS ds
             FROM (
-                SELECT fq, fr, round(fq)::int AS rq, round(fr)::int AS rr, round(-fq - fr)::int AS rs
-                FROM (SELECT 2.0 / 3 * {x} / {edge_param} AS fq,
-                             (-1.0 / 3 * {x} + sqrt(3) / 3 * {y}) / {edge_param} AS fr OFFSET 0) AS f
+                SELECT {keep}fq, fr, round(fq)::int AS rq, round(fr)::int AS rr, round(-fq - fr)::int AS rs
+                FROM (SELECT {keep}2.0 / 3 * {x} / {edge_param} AS fq,
+                             (-1.0 / 3 * {x} + sqrt(3) / 3 * {y}) / {edge_param} AS fr
+                      FROM ({source}) AS located OFFSET 0) AS f
                 OFFSET 0
             ) AS rounded OFFSET 0
-        ) AS fixed
-    ) AS c
-)"""  # noqa: S608 (point and parameter names come from this package)
+        ) AS fixed OFFSET 0
+    ) AS cell
+)"""  # noqa: S608 (the source, the columns and the parameter names come from this package)
 
 
 def hexagon_rings(i: np.ndarray, j: np.ndarray, edge: float) -> np.ndarray:
