@@ -7,7 +7,10 @@ import gzip
 import brotli
 import pytest
 import zstandard
+from flask import Response
 from lxml import etree
+
+from open311.api.compression import add_vary
 
 from ..conftest import POTHOLE
 
@@ -101,3 +104,27 @@ def test_head_says_the_length_of_the_compressed_answer(client, listing):
     assert (
         head.headers["Content-Encoding"] == "zstd" and head.headers["Content-Length"] == got.headers["Content-Length"]
     )
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (None, "Accept-Encoding"),
+        ("Origin", "Origin, Accept-Encoding"),
+        ("Origin, accept-encoding", "Origin, accept-encoding"),
+        ("*", "*"),
+        ("X-Accept-Encoding-Hint", "X-Accept-Encoding-Hint, Accept-Encoding"),
+    ],
+)
+def test_vary_names_accept_encoding_once(before, after):
+    response = Response(b"{}", content_type="application/json")
+    if before is not None:
+        response.headers["Vary"] = before
+    add_vary(response, "Accept-Encoding")
+    assert response.headers.getlist("Vary") == [after]
+
+
+def test_a_services_listing_varies_on_its_language_origin_and_coding(client):
+    reply = client.get("/open311/v2/services.json?jurisdiction_id=paris.fr", headers={"Accept-Encoding": "gzip"})
+    names = [part.strip() for part in reply.headers["Vary"].split(",")]
+    assert sorted(names) == ["Accept-Encoding", "Accept-Language", "Origin"]
