@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_smorest import Blueprint
 
+from ..errors import BadRequest
+from ..formats import xml_illegal_character
 from .args import Open311Parser
 
 FORMAT_PARAMETER = {
@@ -58,11 +61,6 @@ def refuse_characters_xml_cannot_carry():
     but tab, line feed and carriage return; PostgreSQL text cannot store NUL either): every text input,
     path, query string, form and multipart field names and values, is refused with a 400 naming the
     field, so that the JSON and XML answers always carry the same text."""
-    from flask import request
-
-    from ..errors import BadRequest
-    from ..formats import xml_illegal_character
-
     posted = request.method == "POST"
     sources = [
         (request.view_args or {}).items(),
