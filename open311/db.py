@@ -158,18 +158,66 @@ class CompiledStatement:
         try:
             with connection.cursor(row_factory=namedtuple_row if named else tuple_row) as cursor:
                 cursor.execute(self.sql, {**self.defaults, **params}, prepare=self.prepare)
-                # Whether rows came back, without building ``description`` (a Column per field: 6% of GET one).
-                result = cursor.pgresult
-                return cursor.fetchall() if result is not None and result.status == pq.ExecStatus.TUPLES_OK else []
+                return _rows(cursor)
         except psycopg.Error as exc:
-            # Straight to psycopg, so SQLAlchemy did not see it: say what it means as SQLAlchemy would.
-            lost = connection.closed or connection.broken
-            if lost:
-                wrapper.invalidate(exc)
-            raise sa_exc.DBAPIError.instance(
-                self.sql, None, exc, psycopg.Error, hide_parameters=True, connection_invalidated=lost,
-                dialect=psycopg_dialect(),
-            ) from exc  # fmt: skip
+            raise _as_sqlalchemy_error(wrapper, self.sql, exc) from exc
+
+
+def _rows(cursor) -> list:
+    # Whether rows came back, without building ``description`` (a Column per field: 6% of GET one).
+    result = cursor.pgresult
+    return cursor.fetchall() if result is not None and result.status == pq.ExecStatus.TUPLES_OK else []
+
+
+def _as_sqlalchemy_error(wrapper, sql: str, exc: psycopg.Error) -> sa_exc.DBAPIError:
+    """A psycopg error raised straight to us, as SQLAlchemy would have said it (a lost connection is
+    invalidated, so the pool drops it)."""
+    connection = wrapper.connection.driver_connection
+    lost = connection.closed or connection.broken
+    if lost:
+        wrapper.invalidate(exc)
+    return sa_exc.DBAPIError.instance(
+        sql, None, exc, psycopg.Error, hide_parameters=True, connection_invalidated=lost, dialect=psycopg_dialect()
+    )
+
+
+#: The statements of :func:`fetch_in_one_snapshot` go between these two.
+ONE_SNAPSHOT_BEGIN = b"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+ONE_SNAPSHOT_END = b"COMMIT"
+
+
+def fetch_in_one_snapshot(
+    session: Session, statements: list[tuple[CompiledStatement, dict, bool]]
+) -> list[list] | None:
+    """The rows of each (statement, parameters, named) read in one snapshot and one round trip: a pipeline
+    of a read-only REPEATABLE READ transaction, the statements and its end. Only on a connection reading
+    in autocommit mode (GET and HEAD requests); None in a transaction (the caller reads one by one there).
+
+    A listing reads its state (the change counter and the highest id) and then its page: two round trips
+    one after the other, of which the first was a tenth of a 100-row listing (bench/RESULTS.md)."""
+    wrapper = session.connection()
+    connection = wrapper.connection.driver_connection
+    if not connection.autocommit or connection.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        return None
+    cursors = [connection.cursor(row_factory=namedtuple_row if named else tuple_row) for _, _, named in statements]
+    sql = ONE_SNAPSHOT_BEGIN.decode()
+    try:
+        with connection.pipeline():
+            connection.execute(ONE_SNAPSHOT_BEGIN)
+            for cursor, (statement, params, _named) in zip(cursors, statements, strict=True):
+                sql = statement.sql
+                cursor.execute(statement.sql, {**statement.defaults, **params}, prepare=statement.prepare)
+            sql = ONE_SNAPSHOT_END.decode()
+            connection.execute(ONE_SNAPSHOT_END)
+        return [_rows(cursor) for cursor in cursors]
+    except psycopg.Error as exc:
+        if not (connection.closed or connection.broken):
+            with suppress(psycopg.Error):  # the transaction a failed statement left open
+                connection.rollback()
+        raise _as_sqlalchemy_error(wrapper, sql, exc) from exc
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 @contextmanager

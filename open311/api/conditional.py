@@ -29,15 +29,14 @@ from flask import Flask, Response, current_app, request
 from psycopg import pq
 from sqlalchemy import Engine
 
-from ..db import get_session
+from ..db import CompiledStatement, get_session
 from ..errors import Open311Error
 from ..logic.listing_changes import (
     CHECK_STATE,
+    READ_STATE,
     ListingState,
     check_params,
     checked_state,
-    listing_state,
-    still_current,
     version_and_moved,
 )
 from ..logic.request_search import RequestQuery, Window, listing_window
@@ -213,17 +212,34 @@ def answer_from_tag() -> Response | None:
 geo_report.before_request_funcs.setdefault(None, []).insert(0, answer_from_tag)
 
 
-def listing_validators(jurisdiction, window: Window) -> tuple[ListingState, dict, bool]:
-    """In the view, after the arguments were checked and before any row is read: the jurisdiction's
-    state (read now: before the rows), the validator headers of the answer, and whether the answer is a
-    304 (``If-None-Match: *``, or ``If-Modified-Since`` without ``If-None-Match``)."""
-    session = get_session()
-    since = request.if_modified_since if "If-None-Match" not in request.headers else None
+def _since() -> datetime | None:
+    """If-Modified-Since, which counts only without If-None-Match."""
+    return request.if_modified_since if "If-None-Match" not in request.headers else None
+
+
+def sends_validator() -> bool:
+    """Whether the client sent a validator (the view then reads the state before any row: a 304 reads none)."""
+    return "If-None-Match" in request.headers or request.if_modified_since is not None
+
+
+def state_statement(jurisdiction, window: Window) -> tuple[CompiledStatement, dict]:
+    """In the view, after the arguments were checked: the statement reading the jurisdiction's state for
+    this answer, and its parameters. With If-Modified-Since on a moving window its row also says whether a
+    request left or entered the window since (``moved``)."""
+    since = _since()
     if since is not None and window.moving:
         then = listing_window(RequestQuery(), since)
-        state, unmoved = still_current(session, jurisdiction.id, (then.start, then.end), (window.start, window.end))
-    else:
-        state, unmoved = listing_state(session, jurisdiction.id), True
+        return CHECK_STATE, check_params(jurisdiction.id, (then.start, then.end), (window.start, window.end))
+    return READ_STATE, {"jurisdiction_id": jurisdiction.id}
+
+
+def listing_validators(jurisdiction, window: Window, row) -> tuple[dict, bool]:
+    """From the state's row (:func:`state_statement`, read before the rows or in their snapshot): the
+    validator headers of the answer and whether it is a 304 (``If-None-Match`` naming its tag or ``*``,
+    or ``If-Modified-Since`` without ``If-None-Match``)."""
+    since = _since()
+    state = ListingState(row.version, row.changed_at, row.settled, row.highest_id)
+    unmoved = not getattr(row, "moved", False)
     headers = {
         "ETag": _etag(jurisdiction.id, state.version, _url_digest(jurisdiction), window),
         "Cache-Control": "no-cache",
@@ -234,4 +250,4 @@ def listing_validators(jurisdiction, window: Window) -> tuple[ListingState, dict
     unchanged = request.if_none_match.contains_weak(headers["ETag"][3:-1]) or (
         since is not None and last_modified is not None and since == last_modified and unmoved
     )
-    return state, headers, unchanged
+    return headers, unchanged

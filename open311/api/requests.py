@@ -16,6 +16,7 @@ from ..logic.catalog import find_service
 from ..logic.opendata.publication import Publication, publication
 from ..logic.request_search import (
     MAX_RESULTS,
+    UNPINNED,
     RequestQuery,
     get_request,
     listing_window,
@@ -28,7 +29,7 @@ from .args import RequestArgs, RequestsArgs, SubmissionArgs, TokenArgs, form_and
 from .blueprint import FORMAT_PARAMETER, also_xml, geo_report
 from .cache import catalog_cache, frozen
 from .catalog import current_jurisdiction
-from .conditional import VALIDATOR_HEADERS, listing_validators, not_modified
+from .conditional import VALIDATOR_HEADERS, listing_validators, not_modified, sends_validator, state_statement
 from .folding import fold, known_answer
 from .keys import KEYED, authenticated
 from .public_url import public_url
@@ -157,14 +158,22 @@ class Requests(MethodView):
         Extension: a repeated call with If-None-Match (or If-Modified-Since) answers 304 while nothing changed."""
         session, jurisdiction, query = get_session(), current_jurisdiction(args), request_query(args)
         window = listing_window(query, datetime.now(UTC))
-        state, validators, unchanged = listing_validators(jurisdiction, window)  # before any row is read
+        counts = catalog_cache().get_or_make
         listing = prepare_listing(
-            session, jurisdiction, query, highest_id=state.highest_id, window=window,
-            published=current_publication(jurisdiction), cache=catalog_cache().get_or_make,
+            session, jurisdiction, query, highest_id=UNPINNED, window=window,
+            published=current_publication(jurisdiction), cache=counts,
         )  # fmt: skip
-        if unchanged:
-            return not_modified(validators)
-        page = listing.read(session, counts=catalog_cache().get_or_make)
+        statement, params = state_statement(jurisdiction, window)
+        if sends_validator():  # the state before any row: a 304 reads none
+            state = statement.fetch(session, params)[0]
+            validators, unchanged = listing_validators(jurisdiction, window, state)
+            if unchanged:
+                return not_modified(validators)
+            listing.pin(state.highest_id)
+            page = listing.read(session, counts=counts)
+        else:  # the state and the rows in one snapshot (one round trip when reading in autocommit mode)
+            state, page = listing.read_after(session, statement, params, counts=counts)
+            validators, _unchanged = listing_validators(jurisdiction, window, state)
         return respond(fmt, "service_requests", page.records, headers={**paging_headers(page), **validators})
 
     @geo_report.arguments(SubmissionArgs(), location="form", content_type="application/x-www-form-urlencoded")

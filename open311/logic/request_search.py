@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from ..db import CompiledStatement
+from ..db import CompiledStatement, fetch_in_one_snapshot
 from ..errors import BadRequest, NotFound
 from ..models import Area, AreaLayer, Department, Jurisdiction, Service, ServiceRequest, ServiceRequestArea
 from .assignment import point
@@ -538,6 +538,10 @@ def _count_key(jurisdiction: Jurisdiction, query: RequestQuery, snapshot: int, p
     return ("count", jurisdiction.id, snapshot, values, published)
 
 
+#: The snapshot of a new listing whose caller pins it when its state is read (:meth:`PreparedListing.read_after`).
+UNPINNED = 2**63 - 1
+
+
 @dataclass
 class PreparedListing:
     """A listing checked and built, its rows not read yet."""
@@ -557,8 +561,38 @@ class PreparedListing:
         ``counts`` may keep totals per (filters, snapshot) for a short time (the API passes its per-worker
         cache): paging through a listing, or apps polling the same listing, then count once.
         """
+        return self._page(session, self._rows(session), counts)
+
+    def read_after(
+        self, session: Session, first: CompiledStatement, params: dict, counts: ValueCache | None = None
+    ) -> tuple[Any, RequestPage]:
+        """The row of ``first`` (the listing's state: a statement whose row has ``highest_id``), then the
+        page, in one snapshot: a listing prepared :data:`UNPINNED` is pinned to that highest id. In one
+        round trip when the session reads in autocommit mode (:func:`fetch_in_one_snapshot`: the page
+        needs no bound in the state's snapshot); else one after the other, the page bound by the id."""
+        together = fetch_in_one_snapshot(
+            session, [(first, params, True), (self.statements.page, self.parameters, self.query.extensions)]
+        )
+        if together is None:
+            state = first.fetch(session, params)[0]
+            self.pin(state.highest_id)
+            rows = self._rows(session)
+        else:
+            (state,), rows = together
+            self.pin(state.highest_id)
+        return state, self._page(session, rows, counts)
+
+    def pin(self, highest_id: int) -> None:
+        """Pin a listing prepared :data:`UNPINNED` to ``highest_id`` (read before its rows)."""
+        if self.snapshot == UNPINNED:
+            self.snapshot = highest_id
+            self.parameters = {**self.parameters, "snapshot": highest_id}
+
+    def _rows(self, session: Session) -> list:
+        return self.statements.page.fetch(session, self.parameters, named=self.query.extensions)
+
+    def _page(self, session: Session, rows: list, counts: ValueCache | None) -> RequestPage:
         page, page_size = self.page, self.page_size
-        rows = self.statements.page.fetch(session, self.parameters, named=self.query.extensions)
         if len(rows) < page_size and (page == 1 or rows):
             total = (page - 1) * page_size + len(rows)
         else:

@@ -251,32 +251,68 @@ def test_concurrent_posts_bump_once_each_and_no_poll_sees_a_stale_validator(live
 
 
 def test_a_commit_between_the_counter_and_the_rows_costs_one_more_200_never_a_stale_304(live, keys, monkeypatch):
-    """The listing reads the counter first: a change committed after that read may be in the rows of an
-    answer labelled with the older version, so the next poll is a 200 (never a 304 for data that lacks
-    the change)."""
-    from open311.api import conditional
+    """A client that sends a validator gets the counter read first, and the rows only if they are
+    needed: a change committed between the two may be in the rows of an answer labelled with the older
+    version, so the next poll is a 200 (never a 304 for data that lacks the change)."""
+    from open311.logic.request_search import PreparedListing
 
     client_key, staff_key = keys
     client = live.test_client()
     request_id = _post(client, client_key)
-    original = conditional.listing_state
+    original = PreparedListing.pin
     changes: list[str] = []
 
-    def read_then_commit(session, jurisdiction_id):
-        state = original(session, jurisdiction_id)
+    def pin_then_commit(listing, highest_id):
         if not changes:  # a staff change commits on its own connection, after the counter was read
             changes.append(request_id)
             _staff(live.test_client(), staff_key, request_id, detailed_status="fixed", note="Done")
-        return state
+        return original(listing, highest_id)
 
-    monkeypatch.setattr(conditional, "listing_state", read_then_commit)
-    reply = client.get(LISTING)
-    monkeypatch.setattr(conditional, "listing_state", original)
+    monkeypatch.setattr(PreparedListing, "pin", pin_then_commit)
+    reply = client.get(LISTING, headers={"If-None-Match": 'W/"not-this-one"'})
+    monkeypatch.setattr(PreparedListing, "pin", original)
+    assert changes == [request_id]
     (record,) = [record for record in reply.get_json() if record["service_request_id"] == request_id]
     assert record["status"] == "closed"  # the rows were read after the change
     again = poll(client, LISTING, etag_of(reply))
     assert again.status_code == 200
     assert again.headers["ETag"] != reply.headers["ETag"]
+
+
+def test_without_a_validator_the_counter_and_the_rows_share_one_snapshot_and_one_round_trip(live, keys, monkeypatch):
+    """A listing asked without a validator reads its counter, its highest id and its rows in one
+    snapshot, in one round trip: each submission committing at the same time is in all three or in none."""
+    from open311.logic import request_search
+
+    client_key, _staff_key = keys
+    original = request_search.fetch_in_one_snapshot
+    together: list[bool] = []
+
+    def spied(session, statements):
+        rows = original(session, statements)
+        together.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(request_search, "fetch_in_one_snapshot", spied)
+    before = read_tag(etag_of(live.test_client().get(LISTING))[3:-1])[1]
+
+    def work(index: int):
+        if index % 2:
+            return _post(live.test_client(), client_key, lat=str(48.8580 + index / 100_000))
+        return live.test_client().get(LISTING)
+
+    results = release_together(12, work)
+    posted = {int(request_id) for request_id in results[1::2]}
+    assert len(together) == 7 and all(together)
+    for reply in results[::2]:
+        version = read_tag(etag_of(reply)[3:-1])[1]
+        snapshot = int(reply.headers["X-Snapshot"])
+        listed = {int(record["service_request_id"]) for record in reply.get_json()} & posted
+        assert len(listed) == version - before  # the submissions the counter counts, no more, no fewer
+        assert all(request_id <= snapshot for request_id in listed)
+    final = live.test_client().get(LISTING)
+    assert posted <= {int(record["service_request_id"]) for record in final.get_json()}
+    assert read_tag(etag_of(final)[3:-1])[1] == before + len(posted)
 
 
 def test_a_writer_committing_holds_back_last_modified_and_later_writers(live, keys):

@@ -1,4 +1,5 @@
-"""db.parallel_workers: the setting holds inside the block only, in autocommit mode and in a transaction."""
+"""db's statement helpers: parallel_workers (the setting holds inside the block only, in autocommit mode and
+in a transaction) and fetch_in_one_snapshot (one transaction, one round trip)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from psycopg import pq
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from open311.db import parallel_workers
+from open311.db import CompiledStatement, fetch_in_one_snapshot, parallel_workers
 
 SETTING = "SELECT current_setting('max_parallel_workers_per_gather')"
 
@@ -41,3 +42,29 @@ def test_after_a_failed_statement_an_autocommit_session_reads_on_as_before(engin
             session.connection().exec_driver_sql("SELECT 1 / 0")
         assert _status(session) == pq.TransactionStatus.IDLE
         assert session.connection().exec_driver_sql(SETTING).scalar() == before
+
+
+STATE = CompiledStatement("SELECT now() AS started, current_setting('transaction_isolation') AS isolation")
+FAILING = CompiledStatement("SELECT 1 / %(zero)s AS n", prepare=False)
+
+
+def test_statements_in_one_snapshot_share_a_repeatable_read_transaction(engine):
+    with Session(engine.execution_options(isolation_level="AUTOCOMMIT")) as session:
+        first, second = fetch_in_one_snapshot(session, [(STATE, {}, True), (STATE, {}, False)])
+        assert first[0].isolation == "repeatable read" and first[0].started == second[0][0]
+        assert _status(session) == pq.TransactionStatus.IDLE
+        # On their own, in autocommit mode, each statement is a transaction of its own.
+        alone = STATE.fetch(session, {})[0]
+        assert alone.isolation == "read committed" and alone.started > first[0].started
+
+
+def test_in_a_transaction_the_caller_reads_one_by_one(session):
+    assert fetch_in_one_snapshot(session, [(STATE, {}, True)]) is None
+
+
+def test_a_failed_statement_in_one_snapshot_leaves_the_connection_idle(engine):
+    with Session(engine.execution_options(isolation_level="AUTOCOMMIT")) as session:
+        with pytest.raises(DBAPIError, match="division by zero"):
+            fetch_in_one_snapshot(session, [(STATE, {}, True), (FAILING, {"zero": 0}, True)])
+        assert _status(session) == pq.TransactionStatus.IDLE
+        assert fetch_in_one_snapshot(session, [(FAILING, {"zero": 1}, True)])[0][0].n == 1
