@@ -35,14 +35,22 @@ class Database:
     sessionmaker: sessionmaker[Session]
     read_sessionmaker: sessionmaker[Session]
 
+    def dispose(self) -> None:
+        """Close the pooled connections of both engines (the writer's and the readers')."""
+        self.engine.dispose()
+        reader = self.read_sessionmaker.kw.get("bind")
+        if isinstance(reader, Engine) and reader is not self.engine:
+            reader.dispose()
+
 
 #: psycopg's threshold of executions before it prepares a statement by itself: never (None would also
 #: refuse explicit preparation).
 NEVER_IMPLICITLY = 2**31 - 1
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for a PostGIS URL (``postgresql://`` is read as psycopg 3)."""
+def make_engine(url: str, *, echo: bool = False, autocommit: bool = False) -> Engine:
+    """An engine for a PostGIS URL (``postgresql://`` is read as psycopg 3); with ``autocommit``, its
+    connections read in autocommit mode for good."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     # psycopg would prepare a statement on the server after a few executions, and PostgreSQL may then
@@ -54,7 +62,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # No pool_pre_ping: it costs a round trip per request (a third of GET requests/{id}). A connection
     # the server closed (a restart) is found at checkout without a round trip instead (below).
     # Statement parameters stay out of error messages and logs (they hold reporters' contact details).
-    engine = create_engine(url, echo=echo, connect_args=options, hide_parameters=not echo, pool_reset_on_return=None)
+    mode = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    engine = create_engine(
+        url, echo=echo, connect_args=options, hide_parameters=not echo, pool_reset_on_return=None, **mode
+    )
     event.listen(engine, "checkout", _drop_closed_connection)
     event.listen(engine, "reset", _roll_back_unless_idle)
     return engine
@@ -112,13 +123,15 @@ def init_app(app: Flask, url: str, read_url: str | None = None) -> None:
     """Attach a Database to the app and close the request's session at teardown."""
     echo = app.config.get("SQL_ECHO", False)
     engine = make_engine(url, echo=echo)
-    # GETs never write: they read in autocommit mode, which spares the BEGIN and ROLLBACK round trips.
-    reader = (make_engine(read_url, echo=echo) if read_url else engine).execution_options(isolation_level="AUTOCOMMIT")
+    # GETs never write: they read in autocommit mode, which spares the BEGIN and ROLLBACK round trips, on
+    # connections of their own that stay in that mode (switching a shared connection to it at each checkout
+    # and back at checkin was a twentieth of GET requests/{id}'s CPU).
+    reader = make_engine(read_url or url, echo=echo, autocommit=True)
     app.extensions["open311.db"] = Database(
         engine, sessionmaker(engine, expire_on_commit=False), sessionmaker(reader, expire_on_commit=False)
     )
     app.teardown_appcontext(_close_session)
-    for pool in {id(e.pool): e.pool for e in (engine, reader)}.values():  # one pool unless there is a replica
+    for pool in (engine.pool, reader.pool):
         _count_connections(pool)
 
 

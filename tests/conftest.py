@@ -82,7 +82,7 @@ def base_app(database_url_for_tests):
         {**settings, "CATALOG_CACHE_SECONDS": 0, "SUBMISSION_FOLD_SECONDS": 0, "BASE_URL": "http://localhost"}
     )
     yield app
-    app.extensions["open311.db"].engine.dispose()
+    app.extensions["open311.db"].dispose()
 
 
 class IsolatedStore:
@@ -207,7 +207,7 @@ def live(engine, database_url_for_tests):
     try:
         yield app
     finally:
-        app.extensions["open311.db"].engine.dispose()
+        app.extensions["open311.db"].dispose()
         with engine.begin() as connection:
             for table in LIVE_TABLES:
                 connection.execute(text(CLEAN_UP.format(table)), {"mark": marks[table]})

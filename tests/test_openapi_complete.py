@@ -64,4 +64,4 @@ def test_every_path_the_server_serves_is_documented(database_url_for_tests):
         # The test endpoint serves the same methods under /open311/test/v2/, documented once.
         path = path.replace("/open311/test/v2/", "/open311/v2/")
         assert path in documented, rule.rule
-    app.extensions["open311.db"].engine.dispose()
+    app.extensions["open311.db"].dispose()

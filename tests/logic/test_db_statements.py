@@ -68,3 +68,22 @@ def test_a_failed_statement_in_one_snapshot_leaves_the_connection_idle(engine):
             fetch_in_one_snapshot(session, [(STATE, {}, True), (FAILING, {"zero": 0}, True)])
         assert _status(session) == pq.TransactionStatus.IDLE
         assert fetch_in_one_snapshot(session, [(FAILING, {"zero": 1}, True)])[0][0].n == 1
+
+
+def test_reads_have_a_pool_of_their_own_in_autocommit_mode_and_writes_keep_transactions(live):
+    from open311.db import discard_session, get_session
+
+    database = live.extensions["open311.db"]
+    with live.test_request_context("/", method="GET"):
+        reading = get_session().connection().connection.driver_connection
+        assert reading.autocommit
+        discard_session()
+    with live.test_request_context("/", method="POST"):
+        writing = get_session().connection().connection.driver_connection
+        assert not writing.autocommit and writing is not reading
+        discard_session()
+    with live.test_request_context("/", method="GET"):  # the same pooled connection, still in autocommit
+        assert get_session().connection().connection.driver_connection is reading and reading.autocommit
+        discard_session()
+    database.dispose()
+    assert database.engine.pool.checkedin() == 0 and database.read_sessionmaker.kw["bind"].pool.checkedin() == 0

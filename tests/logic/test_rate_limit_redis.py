@@ -58,7 +58,7 @@ def test_two_servers_share_one_quota(redis_url, database_url_for_tests):
     statuses = [servers[n % 2].get(path, environ_base=address).status_code for n in range(6)]
     assert statuses == [200, 200, 200, 200, 429, 429]
     for client in servers:
-        client.application.extensions["open311.db"].engine.dispose()
+        client.application.extensions["open311.db"].dispose()
 
 
 def test_when_redis_is_gone_requests_are_admitted():

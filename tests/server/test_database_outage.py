@@ -21,7 +21,7 @@ def app(cluster):
         {"DATABASE_URL": cluster[0].url(), "CATALOG_CACHE_SECONDS": 0, "PROPAGATE_EXCEPTIONS": False}
     )
     yield application
-    application.extensions["open311.db"].engine.dispose()
+    application.extensions["open311.db"].dispose()
 
 
 def every_kind_of_request(app, key: str, request_id: str) -> list[tuple[str, int]]:

@@ -56,7 +56,7 @@ class Served:
     def stop(self) -> None:
         self.server.shutdown()
         self.thread.join()
-        self.app.extensions["open311.db"].engine.dispose()
+        self.app.extensions["open311.db"].dispose()
 
 
 def browse(url: str, *extra: str) -> str:

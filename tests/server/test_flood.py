@@ -22,7 +22,7 @@ def app(cluster):
     """The application on the throwaway cluster, folding on (120 s), no catalogue cache."""
     application = create_app({"DATABASE_URL": cluster[0].url(), "CATALOG_CACHE_SECONDS": 0})
     yield application
-    application.extensions["open311.db"].engine.dispose()
+    application.extensions["open311.db"].dispose()
 
 
 def counts(app) -> tuple[int, int]:

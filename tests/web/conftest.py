@@ -71,7 +71,7 @@ def live_server(web_database_url):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
-    app.extensions["open311.db"].engine.dispose()
+    app.extensions["open311.db"].dispose()
 
 
 @pytest.fixture(scope="session")
