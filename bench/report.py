@@ -52,12 +52,19 @@ def targets(results: dict, floor: dict, compare: dict | None, importer: float, s
     lines.append(_check("case 4: page 200 ≤ 2× page 1 (p50 at one client)", deep / first, 2.0, False,
                         f"{deep:.2f} ms / {first:.2f} ms = {deep / first:.2f}×"))  # fmt: skip
     if compare:
-        for name in ("3 filter 30 days", "11 filter 30 days, 100 rows", "6 request.json"):
+        for name in ("11 filter 30 days, 100 rows", "6 request.json"):
             if name not in results or name not in compare:
                 continue
             big, small = results[name]["one_client"]["p50"], compare[name]["one_client"]["p50"]
             lines.append(_check(f"growth, case {name}: p50 ≤ 1.3× the small dataset's", big / small, 1.3, False,
                                 f"{big:.2f} ms / {small:.2f} ms = {big / small:.2f}×"))  # fmt: skip
+        name = "3 filter 30 days"
+        if name in results and name in compare:
+            # Not a target: the growth target is for the same number of rows returned (case 11, 100 rows at
+            # both sizes), and case 3's page holds 1,000 rows at 10M but fewer on a small data set.
+            big, small = results[name]["one_client"]["p50"], compare[name]["one_client"]["p50"]
+            lines.append(f"| growth, case {name} (pages of different lengths: compared for information) | "
+                         f"{big:.2f} ms / {small:.2f} ms = {big / small:.2f}× | — |")  # fmt: skip
         big, small = results["7 POST requests.json"]["rps"], compare["7 POST requests.json"]["rps"]
         lines.append(_check("growth, case 7: requests/s ≥ 1/1.3 of the small dataset's", big / small, 1 / 1.3, True,
                             f"{big:,.0f} / {small:,.0f} = {big / small:.2f}"))  # fmt: skip
