@@ -99,10 +99,11 @@ def _drop_closed_connection(dbapi_connection, _record, _proxy) -> None:
         raise sa_exc.DisconnectionError("the server closed the connection (restarted or stopped)")
 
 
-#: SQLSTATE classes of failures that end when the database is back: connection exceptions (08),
-#: insufficient resources (53, e.g. too many connections), operator intervention (57: shutdown,
-#: starting up, statement timeout) and system errors (58).
-UNAVAILABLE_CLASSES = ("08", "53", "57", "58")
+#: SQLSTATE classes of failures that end when the database is back or on a second try: transaction
+#: rollback (40: a serialization failure, a hot standby cancelling a statement that conflicts with
+#: recovery, a deadlock), connection exceptions (08), insufficient resources (53, e.g. too many
+#: connections), operator intervention (57: shutdown, starting up, statement timeout) and system errors (58).
+UNAVAILABLE_CLASSES = ("08", "40", "53", "57", "58")
 
 
 def database_unavailable(error: BaseException) -> bool:
@@ -212,21 +213,22 @@ def fetch_in_one_snapshot(
     connection = wrapper.connection.driver_connection
     if not connection.autocommit or connection.pgconn.transaction_status != pq.TransactionStatus.IDLE:
         return None
+    if not psycopg.Pipeline.is_supported():  # a libpq older than 14
+        return None
     cursors = [connection.cursor(row_factory=namedtuple_row if named else tuple_row) for _, _, named in statements]
-    sql = ONE_SNAPSHOT_BEGIN.decode()
     try:
         with connection.pipeline():
             connection.execute(ONE_SNAPSHOT_BEGIN)
             for cursor, (statement, params, _named) in zip(cursors, statements, strict=True):
-                sql = statement.sql
                 cursor.execute(statement.sql, {**statement.defaults, **params}, prepare=statement.prepare)
-            sql = ONE_SNAPSHOT_END.decode()
             connection.execute(ONE_SNAPSHOT_END)
         return [_rows(cursor) for cursor in cursors]
     except psycopg.Error as exc:
         if not (connection.closed or connection.broken):
             with suppress(psycopg.Error):  # the transaction a failed statement left open
                 connection.rollback()
+        # The error comes at the pipeline's end, without saying which statement failed: all are named.
+        sql = ";\n".join(statement.sql for statement, _params, _named in statements)
         raise _as_sqlalchemy_error(wrapper, sql, exc) from exc
     finally:
         for cursor in cursors:
@@ -243,15 +245,17 @@ def parallel_workers(session: Session, workers: int) -> Iterator[None]:
     setting is put back after the statements."""
     connection = session.connection()
     driver = connection.connection.driver_connection
-    own = driver.pgconn.transaction_status == pq.TransactionStatus.IDLE
-    if own:
-        connection.exec_driver_sql("BEGIN READ ONLY")
-    before = connection.exec_driver_sql(
-        "SELECT current_setting('max_parallel_workers_per_gather'),"
-        " set_config('max_parallel_workers_per_gather', %(workers)s, true)",
-        {"workers": str(workers)},
-    ).scalar()
+    # Only a connection reading in autocommit mode needs a transaction of its own: on one that is not,
+    # psycopg begins the session's transaction with the first statement.
+    own = driver.autocommit and driver.pgconn.transaction_status == pq.TransactionStatus.IDLE
     try:
+        if own:
+            connection.exec_driver_sql("BEGIN READ ONLY")
+        before = connection.exec_driver_sql(
+            "SELECT current_setting('max_parallel_workers_per_gather'),"
+            " set_config('max_parallel_workers_per_gather', %(workers)s, true)",
+            {"workers": str(workers)},
+        ).scalar()
         yield
     except BaseException:
         if own:  # the session reads on in autocommit mode (a lost connection is dropped by the pool)

@@ -583,8 +583,9 @@ class PreparedListing:
         return state, self._page(session, rows, counts)
 
     def pin(self, highest_id: int) -> None:
-        """Pin a listing prepared :data:`UNPINNED` to ``highest_id`` (read before its rows)."""
-        if self.snapshot == UNPINNED:
+        """Pin a listing prepared :data:`UNPINNED` to ``highest_id`` (read before its rows); a snapshot the
+        client gave stays as it was."""
+        if self.snapshot == UNPINNED and self.query.snapshot is None:
             self.snapshot = highest_id
             self.parameters = {**self.parameters, "snapshot": highest_id}
 

@@ -206,6 +206,13 @@ def test_paging_never_shifts_while_new_requests_arrive(client, session, requests
     assert f"snapshot={snapshot}" in next_link
 
 
+def test_a_snapshot_the_client_gives_is_kept_even_the_largest(client, requests):
+    largest = str(2**63 - 1)
+    reply = get(client, f"page_size=2&snapshot={largest}")
+    assert reply.headers["X-Snapshot"] == largest
+    assert ids(reply) == [requests[n] for n in ("eiffel", "eiffel_closed")]
+
+
 def test_default_cap_is_1000(client, session, requests):
     copy_request(session, make_request(session, age=timedelta(hours=5)), 1002)
     reply = get(client)

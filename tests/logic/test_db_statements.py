@@ -4,11 +4,11 @@ in a transaction) and fetch_in_one_snapshot (one transaction, one round trip).""
 from __future__ import annotations
 
 import pytest
-from psycopg import pq
+from psycopg import errors, pq
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from open311.db import CompiledStatement, fetch_in_one_snapshot, parallel_workers
+from open311.db import CompiledStatement, database_unavailable, fetch_in_one_snapshot, parallel_workers
 
 SETTING = "SELECT current_setting('max_parallel_workers_per_gather')"
 
@@ -87,3 +87,21 @@ def test_reads_have_a_pool_of_their_own_in_autocommit_mode_and_writes_keep_trans
         discard_session()
     database.dispose()
     assert database.engine.pool.checkedin() == 0 and database.read_sessionmaker.kw["bind"].pool.checkedin() == 0
+
+
+def test_a_writing_session_that_has_sent_nothing_keeps_its_own_transaction(engine):
+    with Session(engine) as session:
+        driver = session.connection().connection.driver_connection
+        before = session.connection().exec_driver_sql(SETTING).scalar()
+        with parallel_workers(session, 3):
+            assert session.connection().exec_driver_sql(SETTING).scalar() == "3"
+        assert _status(session) == pq.TransactionStatus.INTRANS  # not committed by the helper
+        assert session.connection().exec_driver_sql(SETTING).scalar() == before
+        assert not driver.autocommit
+
+
+@pytest.mark.parametrize("error", [errors.SerializationFailure, errors.DeadlockDetected])
+def test_a_rolled_back_transaction_means_try_again(error):
+    """A hot standby cancelling a statement that conflicts with recovery says 40001: 503, not 500."""
+    assert database_unavailable(error("canceling statement due to conflict with recovery"))
+    assert not database_unavailable(errors.UniqueViolation("duplicate key"))
