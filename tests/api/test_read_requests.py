@@ -213,6 +213,18 @@ def test_a_snapshot_the_client_gives_is_kept_even_the_largest(client, requests):
     assert ids(reply) == [requests[n] for n in ("eiffel", "eiffel_closed")]
 
 
+def test_links_keep_every_parameter_but_the_page_and_the_snapshot(client, requests):
+    query = "page_size=1&service_code=5201&service_code=3602&start_date=2020-01-01T00%3A00%3A00%2B01%3A00&page=1"
+    for _ in range(2):  # made once, then kept: the same both times
+        reply = get(client, query)
+        first = reply.headers["Link"].split(", ")[0]
+        assert first == (
+            "<http://localhost/open311/v2/requests.json?jurisdiction_id=paris.fr&page_size=1&service_code=5201&"
+            "service_code=3602&start_date=2020-01-01T00%3A00%3A00%2B01%3A00&page=1&snapshot="
+            f'{reply.headers["X-Snapshot"]}>; rel="first"'
+        )
+
+
 def test_default_cap_is_1000(client, session, requests):
     copy_request(session, make_request(session, age=timedelta(hours=5)), 1002)
     reply = get(client)
