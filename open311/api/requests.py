@@ -169,21 +169,20 @@ class Requests(MethodView):
         Extension: a repeated call with If-None-Match (or If-Modified-Since) answers 304 while nothing changed."""
         session, jurisdiction, query = get_session(), current_jurisdiction(args), request_query(args)
         window = listing_window(query, datetime.now(UTC))
-        counts = catalog_cache().get_or_make
+        kept = catalog_cache().get_or_make
         listing = prepare_listing(
             session, jurisdiction, query, highest_id=UNPINNED, window=window,
-            published=current_publication(jurisdiction), cache=counts,
+            published=current_publication(jurisdiction), cache=kept,
         )  # fmt: skip
         statement, params = state_statement(jurisdiction, window)
         if sends_validator():  # the state before any row: a 304 reads none
-            state = statement.fetch(session, params)[0]
+            state = listing.read_state(session, statement, params)
             validators, unchanged = listing_validators(jurisdiction, window, state)
             if unchanged:
                 return not_modified(validators)
-            listing.pin(state.highest_id)
-            page = listing.read(session, counts=counts)
+            page = listing.read(session, counts=kept)
         else:  # the state and the rows in one snapshot (one round trip when reading in autocommit mode)
-            state, page = listing.read_after(session, statement, params, counts=counts)
+            state, page = listing.read_after(session, statement, params, counts=kept)
             validators, _unchanged = listing_validators(jurisdiction, window, state)
         return respond(fmt, "service_requests", page.records, headers={**paging_headers(page), **validators})
 

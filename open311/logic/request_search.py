@@ -574,13 +574,19 @@ class PreparedListing:
             session, [(first, params, True), (self.statements.page, self.parameters, self.query.extensions)]
         )
         if together is None:
-            state = first.fetch(session, params)[0]
-            self.pin(state.highest_id)
+            state = self.read_state(session, first, params)
             rows = self._rows(session)
         else:
             (state,), rows = together
             self.pin(state.highest_id)
         return state, self._page(session, rows, counts)
+
+    def read_state(self, session: Session, first: CompiledStatement, params: dict) -> Any:
+        """The row of ``first`` (the listing's state), read before any of the listing's rows; a listing
+        prepared :data:`UNPINNED` is pinned to its highest id."""
+        state = first.fetch(session, params)[0]
+        self.pin(state.highest_id)
+        return state
 
     def pin(self, highest_id: int) -> None:
         """Pin a listing prepared :data:`UNPINNED` to ``highest_id`` (read before its rows); a snapshot the
