@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select, text
 
-from open311.logic.insight.hexagons import cells_sql, edge_for_zoom, hexagon_rings
+from open311.logic.insight.hexagons import CELL_IJ, cells_sql, edge_for_zoom, hexagon_rings
 from open311.models import Service
 
 from ..factories import make_request
@@ -54,7 +54,7 @@ def test_hexagon_cells_are_those_of_st_hexagongrid(session):
         text(
             f"""
         SELECT h.i, h.j, g.i AS grid_i, g.j AS grid_j
-        FROM {cells_sql(points, "p", ("p",))} AS h
+        FROM (SELECT p, {CELL_IJ} FROM {cells_sql(points, "p", ("p",))} AS c) AS h
         JOIN ST_HexagonGrid(:edge, ST_Transform(ST_MakeEnvelope(2.2, 48.8, 2.5, 48.92, 4326), 3857)) AS g
           ON ST_Intersects(g.geom, ST_Transform(h.p, 3857))
     """.replace("%(edge)s", ":edge")

@@ -18,7 +18,17 @@ from sqlalchemy.orm import Session
 from ...db import parallel_workers
 from ...errors import BadRequest
 from ...models import Jurisdiction, ServiceRequest
-from .hexagons import MERCATOR_X, MERCATOR_Y, cells_sql, edge_for_metres, edge_for_zoom, hexagon_rings, mercator_scale
+from .hexagons import (
+    CELL_IJ,
+    CELL_ORDER,
+    MERCATOR_X,
+    MERCATOR_Y,
+    cells_sql,
+    edge_for_metres,
+    edge_for_zoom,
+    hexagon_rings,
+    mercator_scale,
+)
 from .lookups import Cache, load_lookups
 from .maps import MAP_POINT, MapQuery, jurisdiction_latitude, matching_requests
 
@@ -74,16 +84,16 @@ def hexagons(
     source, params = matching_requests(session, jurisdiction, query, cache, ServiceRequest.service_id, MAP_POINT)
     sql = f"""
     WITH counted AS (
-        SELECT h.i, h.j, h.service_id, count(*) AS n
+        SELECT h.q, h.r, h.service_id, count(*) AS n
         FROM {cells_sql(source, "location", ("service_id",))} AS h
         GROUP BY 1, 2, 3
     ), ranked AS (
-        SELECT *, row_number() OVER (PARTITION BY i, j ORDER BY n DESC, service_id) AS rank,
-               sum(n) OVER (PARTITION BY i, j) AS total
+        SELECT *, row_number() OVER (PARTITION BY q, r ORDER BY n DESC, service_id) AS rank,
+               sum(n) OVER (PARTITION BY q, r) AS total
         FROM counted
     )
-    SELECT i, j, total, array_agg(service_id ORDER BY rank) AS services, array_agg(n ORDER BY rank) AS counts
-    FROM ranked WHERE rank <= {TOP} GROUP BY i, j, total ORDER BY total DESC, i, j LIMIT {MAX_HEXAGONS + 1}
+    SELECT {CELL_IJ}, total, array_agg(service_id ORDER BY rank) AS services, array_agg(n ORDER BY rank) AS counts
+    FROM ranked WHERE rank <= {TOP} GROUP BY q, r, total ORDER BY total DESC, {CELL_ORDER} LIMIT {MAX_HEXAGONS + 1}
     """  # noqa: S608 (the source is compiled by SQLAlchemy; TOP and the limit are constants)
     with parallel_workers(session, HEXAGON_WORKERS):
         rows = _run(session, sql, {**params, "edge": edge})

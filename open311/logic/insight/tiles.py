@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ...errors import BadRequest
 from ...models import Jurisdiction, Service, ServiceRequest
-from .hexagons import HEXAGON_PIXELS, MERCATOR_X, MERCATOR_Y, cells_sql, edge_for_zoom
+from .hexagons import CELL_IJ, HEXAGON_PIXELS, MERCATOR_X, MERCATOR_Y, cells_sql, edge_for_zoom
 from .hotspots import matching_requests
 from .lookups import Cache
 from .maps import MAP_POINT, MapQuery
@@ -60,7 +60,9 @@ def tile(
         )
         sql = f"""
         WITH counted AS (
-            SELECT h.i, h.j, count(*) AS n FROM {cells_sql(source, "location")} AS h GROUP BY 1, 2
+            SELECT {CELL_IJ}, n FROM (
+                SELECT h.q, h.r, count(*) AS n FROM {cells_sql(source, "location")} AS h GROUP BY 1, 2
+            ) AS by_cell
         ), shaped AS (
             SELECT ST_AsMVTGeom(ST_Hexagon(%(edge)s, i, j, {ORIGIN}), {envelope}, %(extent)s, %(buffer)s, true) AS geom,
                    n AS count
