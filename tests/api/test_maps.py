@@ -44,19 +44,32 @@ def corners(session):
     make_request(session, lon=BASTILLE[0], lat=BASTILLE[1], age=timedelta(days=200))
 
 
-def test_hexagon_cells_are_those_of_st_hexagongrid(session):
-    edge = edge_for_zoom(13)
+#: Boxes (west, south, east, north) on each side of the prime meridian and of the equator: the floors of
+#: the cells' formula meet negative coordinates in three of them.
+HEXAGON_BOXES = {
+    "paris": (2.25, 48.81, 2.42, 48.9),
+    "new-york": (-74.05, 40.6, -73.8, 40.9),
+    "sydney": (151.1, -33.95, 151.3, -33.8),
+    "quito": (-78.55, -0.3, -78.4, 0.05),
+}
+
+
+@pytest.mark.parametrize("zoom", [11, 13, 17])
+@pytest.mark.parametrize("box", HEXAGON_BOXES.values(), ids=HEXAGON_BOXES.keys())
+def test_hexagon_cells_are_those_of_st_hexagongrid(session, box, zoom):
+    west, south, east, north = box
+    edge = edge_for_zoom(zoom)
     points = (
-        "SELECT ST_SetSRID(ST_MakePoint(2.25 + random() * 0.17, 48.81 + random() * 0.09), 4326) AS p "
-        "FROM generate_series(1, 300)"
+        f"SELECT ST_SetSRID(ST_MakePoint({west} + random() * {east - west}, {south} + random() * {north - south}),"
+        " 4326) AS p FROM generate_series(1, 300)"
     )
     rows = session.execute(
         text(
             f"""
         SELECT h.i, h.j, g.i AS grid_i, g.j AS grid_j
         FROM (SELECT p, {CELL_IJ} FROM {cells_sql(points, "p", ("p",))} AS c) AS h
-        JOIN ST_HexagonGrid(:edge, ST_Transform(ST_MakeEnvelope(2.2, 48.8, 2.5, 48.92, 4326), 3857)) AS g
-          ON ST_Intersects(g.geom, ST_Transform(h.p, 3857))
+        CROSS JOIN LATERAL ST_HexagonGrid(:edge, ST_Transform(h.p, 3857)) AS g
+        WHERE ST_Intersects(g.geom, ST_Transform(h.p, 3857))
     """.replace("%(edge)s", ":edge")
         ),
         {"edge": edge},
