@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from ..db import CompiledStatement
 from ..errors import BadRequest, Forbidden, NotFound
 from ..models import ApiKey, Department, Jurisdiction
-from ..models.api_key import ROLES
+from ..models.api_key import ROLES, api_key_department
 
 KEY_PREFIX = "o311_"
 
@@ -77,22 +79,55 @@ def revoke_key(session: Session, key_id: int) -> ApiKey:
     return row
 
 
-#: Built once: every authenticated request runs it.
-KEY_BY_HASH = select(ApiKey).where(ApiKey.key_hash == bindparam("key_hash"))
+#: Built once, prepared on each connection: every authenticated request runs it. Through the ORM (an
+#: ApiKey entity) the same lookup took twice the Python time (about 110 µs more per call).
+KEY_BY_HASH = CompiledStatement.of(
+    select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.jurisdiction_id, ApiKey.revoked).where(
+        ApiKey.key_hash == bindparam("key_hash")
+    )
+)
+#: The departments of a staff key, read only when a check asks for them.
+KEY_DEPARTMENTS = (
+    select(Department)
+    .join(api_key_department, api_key_department.c.department_id == Department.id)
+    .where(api_key_department.c.api_key_id == bindparam("key_id"))
+    .order_by(Department.id)
+)
 
 
-def authenticate(session: Session, key: str | None, jurisdiction: Jurisdiction) -> ApiKey:
+@dataclass(frozen=True)
+class LiveKey:
+    """The live key of a call, as authorization and attribution read it: plain values, and the key's
+    departments (a staff key's scope; none: the whole jurisdiction) read from the call's session the
+    first time a check asks for them. Made per call, never kept across calls."""
+
+    id: int
+    name: str
+    role: str
+    jurisdiction_id: int | None
+    session: Session = field(repr=False, compare=False)
+    revoked: None = None
+
+    @cached_property
+    def departments(self) -> tuple[Department, ...]:
+        """The departments this key may act for."""
+        return tuple(self.session.scalars(KEY_DEPARTMENTS, {"key_id": self.id}).all())
+
+
+def authenticate(session: Session, key: str | None, jurisdiction: Jurisdiction) -> LiveKey | SandboxKey:
     """The live key ``key`` valid for ``jurisdiction``, or 403 saying why."""
     if not key:
         raise Forbidden("api_key was not provided: request one from the operator of this server")
-    row = session.scalar(KEY_BY_HASH, {"key_hash": _hash(key)})
+    rows = KEY_BY_HASH.fetch(session, {"key_hash": _hash(key)})
+    row = rows[0] if rows else None
     if row is None or row.revoked is not None:
         raise Forbidden("Invalid api_key received -- can't proceed with create_request")
     if row.jurisdiction_id is not None and row.jurisdiction_id not in (jurisdiction.id, jurisdiction.sandbox_of_id):
         raise Forbidden(f"This api_key is not valid for jurisdiction_id {jurisdiction.jurisdiction_id}")
+    live = LiveKey(row.id, row.name, row.role, row.jurisdiction_id, session)
     if row.jurisdiction_id is not None and row.jurisdiction_id == jurisdiction.sandbox_of_id:
-        return _on_sandbox(session, row, jurisdiction)
-    return row
+        return _on_sandbox(session, live, jurisdiction)
+    return live
 
 
 @dataclass(frozen=True)
@@ -108,7 +143,7 @@ class SandboxKey:
     revoked: None = None
 
 
-def _on_sandbox(session: Session, row: ApiKey, sandbox: Jurisdiction) -> SandboxKey:
+def _on_sandbox(session: Session, row: LiveKey, sandbox: Jurisdiction) -> SandboxKey:
     codes = [department.code for department in row.departments]
     twins = (
         session.scalars(
