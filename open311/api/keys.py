@@ -8,8 +8,7 @@ from flask import request
 from sqlalchemy.orm import Session
 
 from ..errors import BadRequest
-from ..logic.api_keys import authenticate
-from ..models import ApiKey
+from ..logic.api_keys import CallKey, authenticate
 
 #: Extension: the header schemes, documented in the OpenAPI document.
 SECURITY_SCHEMES = {
@@ -56,6 +55,6 @@ def request_api_key(args: dict) -> str | None:
     return sent.pop() if sent else None
 
 
-def authenticated(session: Session, args: dict, jurisdiction) -> ApiKey:
+def authenticated(session: Session, args: dict, jurisdiction) -> CallKey:
     """The live key of this call, valid for ``jurisdiction`` (403 saying why otherwise)."""
     return authenticate(session, request_api_key(args), jurisdiction)

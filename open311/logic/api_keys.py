@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
@@ -108,13 +107,18 @@ class LiveKey:
     session: Session = field(repr=False, compare=False)
     revoked: None = None
 
-    @cached_property
+    @property
     def departments(self) -> tuple[Department, ...]:
-        """The departments this key may act for."""
-        return tuple(self.session.scalars(KEY_DEPARTMENTS, {"key_id": self.id}).all())
+        """The departments this key may act for (read once; kept on this object, without the class-wide
+        lock of functools.cached_property in Python 3.11)."""
+        found = self.__dict__.get("_departments")
+        if found is None:
+            found = tuple(self.session.scalars(KEY_DEPARTMENTS, {"key_id": self.id}).all())
+            object.__setattr__(self, "_departments", found)
+        return found
 
 
-def authenticate(session: Session, key: str | None, jurisdiction: Jurisdiction) -> LiveKey | SandboxKey:
+def authenticate(session: Session, key: str | None, jurisdiction: Jurisdiction) -> CallKey:
     """The live key ``key`` valid for ``jurisdiction``, or 403 saying why."""
     if not key:
         raise Forbidden("api_key was not provided: request one from the operator of this server")
@@ -153,6 +157,10 @@ def _on_sandbox(session: Session, row: LiveKey, sandbox: Jurisdiction) -> Sandbo
         else []
     )
     return SandboxKey(row.id, row.name, row.role, sandbox.id, tuple(twins))
+
+
+#: The key of a call as :func:`authenticate` gives it: its own, or acting on a sandbox twin.
+CallKey = LiveKey | SandboxKey
 
 
 class KeyIdentity(NamedTuple):

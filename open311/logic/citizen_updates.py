@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import BadRequest
-from ..models import ApiKey, Jurisdiction, RequestUpdate, RequestUpdateContact
+from ..models import Jurisdiction, RequestUpdate, RequestUpdateContact
 from ..models.service_request import CLOSED_STATUSES
+from .api_keys import CallKey
 from .events import emit
 from .policy import authorize, status_action
 from .workflow import find_request, record
@@ -69,7 +70,7 @@ def requested_status(status: str, current: str) -> str | None:
     return None if wanted in (None, current) else wanted
 
 
-def receive_update(session: Session, jurisdiction: Jurisdiction, key: ApiKey, posted: PostedUpdate) -> dict:
+def receive_update(session: Session, jurisdiction: Jurisdiction, key: CallKey, posted: PostedUpdate) -> dict:
     """Apply an update once per (key, ``update_id``); returns ``{"update_id": ours}``, the original's on a resend."""
     status = posted.status.strip().upper()
     if status not in POSTED_STATUS:
@@ -104,7 +105,7 @@ def receive_update(session: Session, jurisdiction: Jurisdiction, key: ApiKey, po
     return {"update_id": str(update.id)}
 
 
-def _original(session: Session, jurisdiction: Jurisdiction, key: ApiKey, update_id: str) -> int | None:
+def _original(session: Session, jurisdiction: Jurisdiction, key: CallKey, update_id: str) -> int | None:
     return session.scalar(
         select(RequestUpdate.id).where(
             RequestUpdate.jurisdiction_id == jurisdiction.id,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from ..formats import format_datetime
 from ..models import ApiKey, Department, Jurisdiction, RequestUpdate, Service, ServiceRequest
 from ..models.service_request import CLOSED_STATUSES
+from .api_keys import CallKey
 from .datetimes import date_window
 from .opendata.privacy import public_note
 from .policy import Action, authorize
@@ -66,7 +67,7 @@ def public_notes(session: Session, jurisdiction: Jurisdiction, request_ids: list
     return notes
 
 
-def staff_history(session: Session, jurisdiction: Jurisdiction, key: ApiKey, request: ServiceRequest) -> list[dict]:
+def staff_history(session: Session, jurisdiction: Jurisdiction, key: CallKey, request: ServiceRequest) -> list[dict]:
     """Extension: every change of a request with the key that made it (for keys the policy allows)."""
     authorize(key, Action.READ_HISTORY, request)
     return changes_since(session, jurisdiction, request.id)

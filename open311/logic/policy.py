@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from ..errors import Forbidden
-from ..models import ApiKey
+from .api_keys import CallKey
 
 
 class Action(StrEnum):
@@ -63,7 +63,7 @@ class Target(Protocol):
     api_key_id: int | None
 
 
-def scope_of(key: ApiKey, action: Action) -> Scope:
+def scope_of(key: CallKey, action: Action) -> Scope:
     """The scope in which ``key``'s role may do ``action``."""
     return POLICY[action][ROLES.index(key.role)]
 
@@ -75,7 +75,7 @@ def status_action(new_status: str | None) -> Action:
     return Action.REPORTER_STATUS if new_status in REPORTER_STATUSES else Action.STATUS
 
 
-def refusal(key: ApiKey, action: Action, request: Target) -> str | None:
+def refusal(key: CallKey, action: Action, request: Target) -> str | None:
     """Why ``key`` may not do ``action`` to ``request``, or None when it may."""
     scope = scope_of(key, action)
     if scope is Scope.NOWHERE:
@@ -91,12 +91,12 @@ def refusal(key: ApiKey, action: Action, request: Target) -> str | None:
     return None
 
 
-def allowed(key: ApiKey, action: Action, request: Target) -> bool:
+def allowed(key: CallKey, action: Action, request: Target) -> bool:
     """Whether ``key`` may do ``action`` to ``request``."""
     return refusal(key, action, request) is None
 
 
-def authorize(key: ApiKey, action: Action, *requests: Target) -> None:
+def authorize(key: CallKey, action: Action, *requests: Target) -> None:
     """403 unless ``key`` may do ``action`` to every one of ``requests``."""
     for request in requests:
         reason = refusal(key, action, request)

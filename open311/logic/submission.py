@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import BadRequest
 from ..metrics import PLACEMENTS_OUTSIDE
-from ..models import ApiKey, Jurisdiction, Service
+from ..models import Jurisdiction, Service
+from .api_keys import CallKey
 from .assignment import default_department_id, place, routed_department_id
 from .attributes import check_attributes
 from .catalog import find_service
@@ -56,7 +57,7 @@ def _location_problems(submission: Submission) -> list[str]:
 def submit_request(
     session: Session,
     jurisdiction: Jurisdiction,
-    api_key: ApiKey,
+    api_key: CallKey,
     submission: Submission,
     *,
     extensions: bool = False,

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from ..errors import BadRequest, NotFound
 from ..models import (
-    ApiKey,
     Area,
     AreaLayer,
     Department,
@@ -24,6 +23,7 @@ from ..models import (
     ServiceRequestArea,
 )
 from ..models.service_request import CLOSED_STATUSES, DETAILED_STATUSES, OPEN_STATUSES
+from .api_keys import CallKey
 from .assignment import responsible_department
 from .events import emit
 from .policy import Action, authorize, status_action
@@ -50,7 +50,7 @@ def find_request(
 def record(
     session: Session,
     request: ServiceRequest,
-    key: ApiKey,
+    key: CallKey,
     kind: str,
     *,
     new_status: str | None = None,
@@ -104,7 +104,7 @@ def check_transition(old: str, new: str, has_note: bool) -> None:
 
 
 def _change_status(
-    session: Session, request: ServiceRequest, key: ApiKey, new_status: str, note: str | None = None,
+    session: Session, request: ServiceRequest, key: CallKey, new_status: str, note: str | None = None,
     media_url: str | None = None,
 ) -> RequestUpdate:  # fmt: skip
     """Move the request to ``new_status`` with a note; emits request.status_changed."""
@@ -115,7 +115,7 @@ def _change_status(
 
 
 def _add_note(
-    session: Session, request: ServiceRequest, key: ApiKey, note: str | None, media_url: str | None = None
+    session: Session, request: ServiceRequest, key: CallKey, note: str | None, media_url: str | None = None
 ) -> RequestUpdate:
     """A note or a photo without a status change."""
     if not note and not media_url:
@@ -126,7 +126,7 @@ def _add_note(
 def _reassign(
     session: Session,
     request: ServiceRequest,
-    key: ApiKey,
+    key: CallKey,
     *,
     department_code: str | None = None,
     area_code: str | None = None,
@@ -186,7 +186,7 @@ def _move_to_area(session: Session, request: ServiceRequest, area_code: str) -> 
 
 
 def _merge(
-    session: Session, child: ServiceRequest, parent_id: str, key: ApiKey, note: str | None = None
+    session: Session, child: ServiceRequest, parent_id: str, key: CallKey, note: str | None = None
 ) -> RequestUpdate:
     """Close ``child`` as a duplicate of the request ``parent_id``; the parent gets a note. Emits request.merged."""
     if parent_id == str(child.id):
@@ -226,7 +226,7 @@ class StaffChange:
     media_url: str | None = None
 
 
-def authorize_staff_change(key: ApiKey, request: ServiceRequest, change: StaffChange) -> None:
+def authorize_staff_change(key: CallKey, request: ServiceRequest, change: StaffChange) -> None:
     """403 unless the policy lets ``key`` make every part of ``change`` to ``request`` as it is now.
 
     A merge's original is checked too, once it is found (:func:`_merge`).
@@ -245,7 +245,7 @@ def authorize_staff_change(key: ApiKey, request: ServiceRequest, change: StaffCh
         authorize(key, Action.COMMENT, request)
 
 
-def apply_staff_change(session: Session, key: ApiKey, request: ServiceRequest, change: StaffChange) -> RequestUpdate:
+def apply_staff_change(session: Session, key: CallKey, request: ServiceRequest, change: StaffChange) -> RequestUpdate:
     """Apply ``change`` to ``request`` (locked) after the policy allowed every part of it; returns its first row.
 
     A status with a note is one row; a reassignment before it is another. ``duplicate_of`` goes alone.

@@ -46,8 +46,8 @@ def edge_for_metres(metres: float, latitude: float) -> float:
 def cells_sql(source: str, point: str, carried: tuple[str, ...] = (), edge_param: str = "%(edge)s") -> str:
     """SQL: a derived table of the rows of ``source`` (a SELECT) with columns ``q, r``, the cube
     coordinates (as float8 whole numbers) of the hexagon cell holding each row's ``point`` (a 4326
-    geometry column of ``source``), and the ``carried`` columns. Group by ``q, r``, then name the cells
-    with CELL_IJ.
+    geometry column of ``source``), and the ``carried`` columns (named otherwise than ``q``, ``r``, ``hx`` and
+    ``hy``). Group by ``q, r``, then name the cells with CELL_IJ.
 
     The cell comes from three floors (the algorithm of Charles Chambers, as told by Red Blob Games'
     "Hexagonal Grids"): in units of the hexagon, the lines X - Y, X + Y and 2Y (Y scaled by 1/√3) at

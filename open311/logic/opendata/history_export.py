@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from ...errors import BadRequest, Forbidden
 from ...models import ApiKey, Department, Jurisdiction, RequestUpdate, Service, ServiceRequest
 from ...models.service_request import CLOSED_STATUSES
+from ..api_keys import CallKey
 from .columns import ExportColumn
 from .export import Export, Validator, csv_chunks
 
@@ -48,7 +49,7 @@ class UpdateExport(Export):
     """Every change of the jurisdiction's requests made in [start, end] (all when not given)."""
 
     def __init__(
-        self, session: Session, jurisdiction: Jurisdiction, key: ApiKey, start: datetime | None, end: datetime | None
+        self, session: Session, jurisdiction: Jurisdiction, key: CallKey, start: datetime | None, end: datetime | None
     ):
         super().__init__(session, jurisdiction)
         if key.role != "staff":
