@@ -4,6 +4,7 @@
 
 Serves the production layout (4 workers x 2 threads, nginx in front, access log on) and drives it with
 wrk (one connection per server thread) on the framework floor's trivial endpoint, services.json,
+discovery.json (the cheapest GeoReport answer: what the request pipeline of the API costs by itself),
 GET requests/{id}.json on random ids, a polling client's 304 and POST requests.json. During each run
 the CPU time (user + system) of every process is read from /proc: gunicorn's master and workers, nginx's,
 the database cluster's (every child of its postmaster) and wrk's own. Each figure is CPU microseconds
@@ -123,6 +124,9 @@ def main() -> None:
     try:
         with run.Server("open311:create_app()", url) as server:
             results["services.json"] = measure(server, postmaster, "/open311/v2/services.json", args.duration)
+            # The cheapest GeoReport answer (620 bytes kept in memory) through the same hooks: what the
+            # request pipeline alone costs, beside the floor's bare Flask endpoint.
+            results["discovery.json"] = measure(server, postmaster, "/open311/v2/discovery.json", args.duration)
             script = run._lua_random_id(directory, "json", highest)
             results["GET one"] = measure(server, postmaster, "/", args.duration, script)
             script = run._lua_poll(directory, "/open311/v2/requests.json")
