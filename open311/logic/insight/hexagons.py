@@ -23,8 +23,6 @@ MIN_CELL_METRES, MAX_CELL_METRES = 10.0, 100_000.0
 SQRT3 = math.sqrt(3)
 #: SQL: ST_Hexagon's offset coordinates ``i, j`` of the cell of cube coordinates ``q, r`` (cells_sql).
 CELL_IJ = "q::int AS i, (r + floor(q / 2))::int AS j"
-#: SQL: the order of cells by ``i, j`` (the order of ST_HexagonGrid's columns, then rows).
-CELL_ORDER = "q, r + floor(q / 2)"
 
 #: Web Mercator x and y of a 4326 point, in SQL (cheaper than ST_Transform for one point at a time).
 MERCATOR_X = "(6378137.0 * radians(ST_X({p})))"

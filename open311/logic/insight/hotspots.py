@@ -20,7 +20,6 @@ from ...errors import BadRequest
 from ...models import Jurisdiction, ServiceRequest
 from .hexagons import (
     CELL_IJ,
-    CELL_ORDER,
     MERCATOR_X,
     MERCATOR_Y,
     cells_sql,
@@ -93,7 +92,7 @@ def hexagons(
         FROM counted
     )
     SELECT {CELL_IJ}, total, array_agg(service_id ORDER BY rank) AS services, array_agg(n ORDER BY rank) AS counts
-    FROM ranked WHERE rank <= {TOP} GROUP BY q, r, total ORDER BY total DESC, {CELL_ORDER} LIMIT {MAX_HEXAGONS + 1}
+    FROM ranked WHERE rank <= {TOP} GROUP BY q, r, total ORDER BY total DESC, i, j LIMIT {MAX_HEXAGONS + 1}
     """  # noqa: S608 (the source is compiled by SQLAlchemy; TOP and the limit are constants)
     with parallel_workers(session, HEXAGON_WORKERS):
         rows = _run(session, sql, {**params, "edge": edge})
