@@ -94,7 +94,7 @@ KEY_DEPARTMENTS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class LiveKey:
     """The live key of a call, as authorization and attribution read it: plain values, and the key's
     departments (a staff key's scope; none: the whole jurisdiction) read from the call's session the
@@ -105,17 +105,14 @@ class LiveKey:
     role: str
     jurisdiction_id: int | None
     session: Session = field(repr=False, compare=False)
-    revoked: None = None
+    _departments: tuple[Department, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def departments(self) -> tuple[Department, ...]:
-        """The departments this key may act for (read once; kept on this object, without the class-wide
-        lock of functools.cached_property in Python 3.11)."""
-        found = self.__dict__.get("_departments")
-        if found is None:
-            found = tuple(self.session.scalars(KEY_DEPARTMENTS, {"key_id": self.id}).all())
-            object.__setattr__(self, "_departments", found)
-        return found
+        """The departments this key may act for (read once, then kept on this object)."""
+        if self._departments is None:
+            self._departments = tuple(self.session.scalars(KEY_DEPARTMENTS, {"key_id": self.id}).all())
+        return self._departments
 
 
 def authenticate(session: Session, key: str | None, jurisdiction: Jurisdiction) -> CallKey:
@@ -144,7 +141,6 @@ class SandboxKey:
     role: str
     jurisdiction_id: int
     departments: tuple[Department, ...]
-    revoked: None = None
 
 
 def _on_sandbox(session: Session, row: LiveKey, sandbox: Jurisdiction) -> SandboxKey:
